@@ -1,0 +1,78 @@
+"""Prompt styles: the system prompt a recipe asks for and the completion shape that satisfies it.
+
+One place, shared by the data adapters (what the model is asked), the rewards check (gold completions in
+the asked-for shape) and the evaluator (which format is "strict").
+"""
+
+from dataclasses import dataclass
+
+from grpo_math.errors import RecipeError, did_you_mean
+
+# The reference run's system prompt (../shared/references, Qwen2.5-0.5B GRPO on GSM8K), verbatim.
+XML_SYSTEM_PROMPT = """
+Respond in the following format:
+<reasoning>
+...
+</reasoning>
+<answer>
+...
+</answer>
+"""
+
+
+@dataclass(frozen=True)
+class PromptStyle:
+    name: str
+    system_prompt: str | None  # None: no system message
+    user_template: str  # formats {question} (and {options} for multiple choice)
+
+    def format_completion(self, reasoning: str, answer: str) -> str:
+        """A completion in exactly the shape this style asks for (used for gold completions and SFT targets)."""
+        if self.name == "xml":
+            return f"<reasoning>\n{reasoning}\n</reasoning>\n<answer>\n{answer}\n</answer>"
+        if self.name == "metamath":
+            return f" {reasoning}\nThe answer is: {answer}"
+        if self.name == "boxed":
+            return f"{reasoning}\nThe final answer is $\\boxed{{{answer}}}$."
+        if self.name == "mathqa":
+            return f"{reasoning}\nThe answer is ({answer})."
+        raise AssertionError(self.name)
+
+    def messages(self, question: str, **fields: str) -> list[dict[str, str]]:
+        """Chat messages for one problem (TRL's conversational `prompt`)."""
+        user = self.user_template.format(question=question, **fields)
+        system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        return [*system, {"role": "user", "content": user}]
+
+
+PROMPT_STYLES = {
+    "xml": PromptStyle("xml", XML_SYSTEM_PROMPT, "{question}"),
+    # MetaMath's Alpaca template (MetaMath reference), sent as the user turn; answers "The answer is: X".
+    "metamath": PromptStyle(
+        "metamath",
+        None,
+        "Below is an instruction that describes a task. Write a response that appropriately completes the "
+        "request.\n\n### Instruction:\n{question}\n\n### Response: Let's think step by step.",
+    ),
+    # MATH-style: reason, then put the final answer in \boxed{} (MATH reference).
+    "boxed": PromptStyle(
+        "boxed",
+        "Solve the problem step by step. Put the final answer in \\boxed{}.",
+        "{question}",
+    ),
+    # MathQA multiple choice with five options a-e (mathGemma reference): answer with the letter.
+    "mathqa": PromptStyle(
+        "mathqa",
+        "Solve the multiple-choice math problem step by step, then finish with 'The answer is (x).' where x is "
+        "the letter of the correct option.",
+        "{question}\nOptions: {options}",
+    ),
+}
+
+
+def get_prompt_style(name: str) -> PromptStyle:
+    if name not in PROMPT_STYLES:
+        raise RecipeError(
+            f"unknown prompt style {name!r}{did_you_mean(name, PROMPT_STYLES)}; available: {', '.join(PROMPT_STYLES)}"
+        )
+    return PROMPT_STYLES[name]
