@@ -1,0 +1,58 @@
+"""`grpo-math` console script: train | sft | eval | rewards {list,check,score}."""
+
+import sys
+
+from grpo_math.errors import RecipeError
+
+USAGE = """usage: grpo-math COMMAND recipe=NAME [key=value ...] [~key] [--dry-run]
+
+commands:
+  train     GRPO training (same as python launch/grpo.py)
+  sft       supervised fine-tuning (same as python launch/sft.py)
+  eval      evaluation (same as python launch/eval.py)
+  rewards   list | check recipe=NAME | score recipe=NAME FILE.jsonl"""
+
+
+def train_main(argv: list[str]) -> int:
+    from grpo_math.recipe import load_recipe
+    from grpo_math.train import run
+
+    dry_run = "--dry-run" in argv
+    recipe = load_recipe([a for a in argv if a != "--dry-run"])
+    run(recipe, dry_run=dry_run)
+    return 0
+
+
+def _commands():
+    from grpo_math import reward_tools
+
+    rewards = {"list": reward_tools.main_list, "check": reward_tools.main_check, "score": reward_tools.main_score}
+    return {"train": train_main, "rewards": rewards}
+
+
+def guarded(fn, argv: list[str]) -> int:
+    """Run a command; a RecipeError is one line on stderr and exit code 2, not a traceback."""
+    try:
+        return fn(argv) or 0
+    except RecipeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = _commands()
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
+        print(USAGE, file=sys.stderr)
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    command = commands[argv.pop(0)]
+    if isinstance(command, dict):
+        if not argv or argv[0] not in command:
+            print(f"usage: grpo-math rewards {{{','.join(command)}}} ...", file=sys.stderr)
+            return 2
+        command = command[argv.pop(0)]
+    return guarded(command, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

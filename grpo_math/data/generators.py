@@ -1,0 +1,69 @@
+"""Offline problems from reasoning-gym, with exact answers and worked solutions.
+
+Train and held-out splits never share a problem: a problem belongs to `test` iff a hash of its question falls
+in the held-out tenth, whatever the seeds and sizes; `train` and `test` also draw from different seeds.
+"""
+
+import hashlib
+import re
+
+from grpo_math.data.adapters import Adapter
+from grpo_math.data.arithmetic_solver import solve_steps
+from grpo_math.errors import RecipeError
+
+HELD_OUT_SHARE = 10  # 1 in 10 generated problems is held out
+DEFAULT_SIZE = 1000
+
+
+def is_held_out(question: str) -> bool:
+    return int(hashlib.sha1(question.encode()).hexdigest(), 16) % HELD_OUT_SHARE == 0
+
+
+def _generate(name: str, source, seed: int):
+    """Yield reasoning-gym entries of `source.split`, deterministic in (seed, config)."""
+    import reasoning_gym
+
+    if source.split not in ("train", "test"):
+        raise RecipeError(f"{name}: split must be 'train' or 'test', got {source.split!r}")
+    want_test = source.split == "test"
+    size = source.size or DEFAULT_SIZE
+    batch = size * (HELD_OUT_SHARE if want_test else 2)
+    chunk_seed = seed + (1_000_003 if want_test else 0)
+    made, seen = 0, set()
+    for _ in range(50):  # bounded: a config too narrow to yield `size` distinct problems stops with an error
+        try:
+            ds = reasoning_gym.create_dataset(name, size=batch, seed=chunk_seed, **dict(source.config))
+        except (TypeError, ValueError, AssertionError) as e:
+            raise RecipeError(f"{name}: bad data.sources.{name}.config {dict(source.config)}: {e}") from None
+        for entry in ds:
+            q = entry["question"]
+            if q in seen or is_held_out(q) != want_test:
+                continue
+            seen.add(q)
+            yield entry
+            made += 1
+            if made == size:
+                return
+        chunk_seed += 7919
+    raise RecipeError(f"{name}: only {made} distinct {source.split} problems for size={size}; widen its config")
+
+
+_HASH_LINE = re.compile(r"\n?####.*$", re.S)
+
+
+def gsm_symbolic_records(source, seed: int):
+    for e in _generate("gsm_symbolic", source, seed):
+        solution = _HASH_LINE.sub("", e["metadata"].get("answer_cot", "")).strip()
+        yield {"question": e["question"], "answer": str(e["answer"]).strip(), "solution": solution}
+
+
+def basic_arithmetic_records(source, seed: int):
+    for e in _generate("basic_arithmetic", source, seed):
+        steps, _ = solve_steps(e["metadata"]["expression"])
+        yield {"question": e["question"], "answer": str(e["answer"]).strip(), "solution": "\n".join(steps)}
+
+
+ADAPTERS = (
+    Adapter("gsm_symbolic", gsm_symbolic_records, columns=("answer", "solution")),
+    Adapter("basic_arithmetic", basic_arithmetic_records, columns=("answer", "solution")),
+)

@@ -1,0 +1,90 @@
+"""Tokenizer and policy from a recipe's `model` section: a hub id, a local dir, or an embedded short name."""
+
+import warnings
+from pathlib import Path
+
+from grpo_math.embedded import EMBEDDED_MODELS, materialize
+from grpo_math.errors import RecipeError
+
+DTYPES = ("auto", "bfloat16", "float16", "float32")
+
+
+def resolve_model_path(name_or_path: str) -> str:
+    """Embedded short name -> its materialised checkpoint; a local dir or hub id is returned as is."""
+    if name_or_path in EMBEDDED_MODELS:
+        return str(materialize(name_or_path))
+    path = Path(name_or_path).expanduser()
+    if path.exists() and not (path / "config.json").is_file():
+        raise RecipeError(f"model dir {path} has no config.json: point model.name_or_path at a saved checkpoint")
+    return str(path) if path.exists() else name_or_path
+
+
+def cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def fall_back_to_fp32_on_cpu(trainer_cfg: dict) -> dict:
+    """bf16/fp16 mixed precision needs a GPU here: on a CPU-only machine, train in fp32 (warning if it was asked).
+
+    TRL's configs default bf16 to True, so without a GPU it is switched off even when the recipe is silent.
+    """
+    if cuda_available():
+        return trainer_cfg
+    if trainer_cfg.get("bf16") or trainer_cfg.get("fp16"):
+        warnings.warn("no CUDA device: training in fp32 instead of bf16/fp16 mixed precision", stacklevel=2)
+    return {**trainer_cfg, "bf16": False, "fp16": False}
+
+
+def torch_dtype(dtype: str):
+    import torch
+
+    if dtype not in DTYPES:
+        raise RecipeError(f"model.dtype={dtype!r} is not one of {', '.join(DTYPES)}")
+    if dtype == "auto":
+        return torch.bfloat16 if cuda_available() else torch.float32
+    if not cuda_available() and dtype in ("bfloat16", "float16"):
+        return torch.float32  # same reason as fall_back_to_fp32_on_cpu; the trainer already warned
+    return getattr(torch, dtype)
+
+
+def load_tokenizer(model_cfg, path: str):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path, revision=model_cfg.get("revision"), padding_side="left")
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if model_cfg.get("chat_template"):
+        tokenizer.chat_template = model_cfg.chat_template
+    if tokenizer.chat_template is None:
+        raise RecipeError(
+            f"{model_cfg.name_or_path} has no chat template and the prompts are chat messages: "
+            "set model.chat_template or use an -Instruct model"
+        )
+    return tokenizer
+
+
+def load_policy(model_cfg, path: str):
+    from transformers import AutoModelForCausalLM
+
+    kwargs = {"dtype": torch_dtype(model_cfg.dtype), "revision": model_cfg.get("revision")}
+    if model_cfg.get("attn_implementation"):
+        kwargs["attn_implementation"] = model_cfg.attn_implementation
+    return AutoModelForCausalLM.from_pretrained(path, **kwargs)
+
+
+def lora_config(model_cfg):
+    """A peft LoraConfig from `model.lora` (None: full fine-tuning). GRPOTrainer applies it itself."""
+    lora = model_cfg.get("lora")
+    if not lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=lora.r,
+        lora_alpha=lora.alpha,
+        lora_dropout=lora.dropout,
+        target_modules=list(lora.target_modules) if lora.target_modules != "all-linear" else "all-linear",
+        task_type="CAUSAL_LM",
+    )

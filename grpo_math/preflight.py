@@ -1,0 +1,77 @@
+"""What a run will do, checked and summarised before any weights load (`--dry-run` stops after this)."""
+
+import importlib.util
+from pathlib import Path
+
+from grpo_math.data import get_adapter, source_columns
+from grpo_math.errors import RecipeError
+from grpo_math.trl_config import world_size
+
+
+def count_prompts(data_cfg) -> int | None:
+    """Training prompts, counted without downloading: generator sizes, local file lines, known hub split sizes."""
+    total = 0
+    for name, src in data_cfg.sources.items():
+        adapter = get_adapter(src.adapter or name)
+        if adapter.hub_id is None:
+            n = src.size or 1000
+        elif src.path and Path(src.path).suffix == ".jsonl" and Path(src.path).is_file():
+            with open(src.path, "rb") as f:
+                n = sum(1 for line in f if line.strip())
+        elif not src.path and adapter.num_rows and src.split in adapter.num_rows:
+            n = adapter.num_rows[src.split]
+        else:
+            return None
+        total += min(n, src.size) if src.size else n
+    return total
+
+
+def total_steps(config, num_prompts: int | None) -> int | None:
+    if config.max_steps and config.max_steps > 0:
+        return config.max_steps
+    if num_prompts is None:
+        return None
+    micro_batches = num_prompts * config.num_generations // (config.per_device_train_batch_size * world_size())
+    return max(1, micro_batches // config.gradient_accumulation_steps) * int(config.num_train_epochs)
+
+
+def where_generation_runs(config) -> str:
+    if not config.use_vllm:
+        return "transformers generate inside each training process (vLLM off)"
+    if config.vllm_mode == "server":
+        url = config.vllm_server_base_url or f"http://{config.vllm_server_host}:{config.vllm_server_port}"
+        return f"vLLM server at {url} (start it first: trl vllm-serve --model <model>)"
+    return f"vLLM colocated in each training process (gpu_memory_utilization={config.vllm_gpu_memory_utilization})"
+
+
+def check(recipe, config, need_vllm_installed: bool) -> None:
+    """Fail early, with the fix, on what would otherwise fail after minutes of model loading."""
+    from grpo_math.registry import build_reward_funcs
+
+    if recipe.task == "grpo":
+        if not recipe.rewards:
+            raise RecipeError("the rewards section is empty: add e.g. rewards.numeric_correctness.weight=1.0")
+        build_reward_funcs(recipe.rewards, source_columns(recipe.data))
+        if config.use_vllm and need_vllm_installed and importlib.util.find_spec("vllm") is None:
+            raise RecipeError("trainer.use_vllm=true needs vLLM: pip install 'grpo-math[vllm]' (or trainer.use_vllm=false)")
+
+
+def summary(recipe, config) -> str:
+    n = count_prompts(recipe.data)
+    steps = total_steps(config, n)
+    g = config.num_generations
+    completions = config.per_device_train_batch_size * world_size() * config.gradient_accumulation_steps
+    lines = [
+        f"processes:                 {world_size()}",
+        f"training prompts:          {n if n is not None else 'unknown until downloaded'}",
+        f"prompts per optimizer step: {completions // g}",
+        f"generations per prompt:    {g}",
+        f"completions per step:      {completions}",
+        f"total optimizer steps:     {steps if steps is not None else 'unknown (prompt count unknown offline)'}",
+        f"generation:                {where_generation_runs(config)}",
+        f"rewards:                   {', '.join(f'{k} x{v.weight:g}' for k, v in recipe.rewards.items())}",
+        f"output dir:                {config.output_dir}",
+    ]
+    if recipe.task == "sft":
+        lines = [line for line in lines if not line.startswith(("generations", "prompts per", "rewards", "generation:"))]
+    return "preflight:\n  " + "\n  ".join(lines)

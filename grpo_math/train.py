@@ -1,0 +1,67 @@
+"""The GRPO run, top to bottom: recipe -> config -> preflight -> data -> model -> rewards -> GRPOTrainer -> save."""
+
+import enum
+
+from omegaconf import OmegaConf
+
+from grpo_math import preflight
+from grpo_math.recipe import save_recipe, to_yaml
+from grpo_math.trl_config import build_trl_config
+
+# Shown by --dry-run even when the recipe leaves them to TRL: they decide what the run optimises.
+DERIVED_FIELDS = (
+    "generation_batch_size", "steps_per_generation", "loss_type", "beta", "scale_rewards", "temperature",
+    "num_iterations", "epsilon", "bf16",
+)  # fmt: skip
+
+
+def resolved_trainer(recipe, config) -> dict:
+    """The recipe's trainer keys plus the derived ones, as GRPOConfig/SFTConfig holds them after validation."""
+    keys = list(recipe.trainer) + [k for k in DERIVED_FIELDS if hasattr(config, k) and k not in recipe.trainer]
+    values = {k: getattr(config, k) for k in keys}
+    return {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()}
+
+
+def dry_run_report(recipe, config) -> str:
+    shown = OmegaConf.to_container(recipe, resolve=True)
+    shown["trainer"] = resolved_trainer(recipe, config)
+    return to_yaml(shown) + "\n" + preflight.summary(recipe, config)
+
+
+def run(recipe, dry_run: bool = False):
+    config = build_trl_config(recipe)
+    preflight.check(recipe, config, need_vllm_installed=not dry_run)
+    if dry_run:
+        print(dry_run_report(recipe, config))
+        return None
+    from accelerate import PartialState
+
+    is_main = PartialState().is_main_process
+    if is_main:
+        print(preflight.summary(recipe, config))
+        save_recipe(recipe, config.output_dir)
+    return train(recipe, config)
+
+
+def train(recipe, config):
+    from trl import GRPOTrainer
+
+    from grpo_math.data.build import build_dataset, drop_long_prompts
+    from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
+    from grpo_math.registry import build_reward_funcs
+
+    model_path = resolve_model_path(recipe.model.name_or_path)
+    tokenizer = load_tokenizer(recipe.model, model_path)
+    dataset = drop_long_prompts(build_dataset(recipe.data), tokenizer, recipe.data.max_prompt_length)
+    reward_funcs, config.reward_weights = build_reward_funcs(recipe.rewards, dataset.column_names)
+    trainer = GRPOTrainer(
+        model=load_policy(recipe.model, model_path),
+        reward_funcs=reward_funcs,
+        args=config,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=lora_config(recipe.model),
+    )
+    trainer.train()
+    trainer.save_model(config.output_dir)
+    return trainer

@@ -1,0 +1,47 @@
+"""The recipe's `trainer` section -> trl.GRPOConfig / SFTConfig, built once through HfArgumentParser."""
+
+import os
+
+from grpo_math.errors import RecipeError
+from grpo_math.model import fall_back_to_fp32_on_cpu
+from grpo_math.recipe import trl_config_class
+
+
+def build_trl_config(recipe):
+    from omegaconf import OmegaConf
+    from transformers import HfArgumentParser
+
+    trainer = OmegaConf.to_container(recipe.trainer, resolve=True)
+    if recipe.task == "grpo" and "reward_weights" in trainer:
+        raise RecipeError("set reward weights in the rewards section (rewards.<name>.weight), not trainer.reward_weights")
+    if recipe.task == "grpo":
+        _check_group_divisibility(trainer)
+    trainer = fall_back_to_fp32_on_cpu(trainer)
+    trainer.setdefault("output_dir", os.path.join("outputs", recipe.name))
+    cls = trl_config_class(recipe.task)
+    try:
+        (config,) = HfArgumentParser(cls).parse_dict(trainer, allow_extra_keys=False)
+    except (ValueError, TypeError) as e:
+        raise RecipeError(f"trainer section rejected by trl.{cls.__name__}: {str(e).splitlines()[0]}") from None
+    return config
+
+
+def world_size() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def _check_group_divisibility(trainer: dict) -> None:
+    """GRPO's batch must hold whole groups of num_generations completions: say which knob to turn."""
+    from trl import GRPOConfig
+
+    g = trainer.get("num_generations", GRPOConfig.num_generations)
+    bs = trainer.get("per_device_train_batch_size", GRPOConfig.per_device_train_batch_size)
+    ga = trainer.get("gradient_accumulation_steps", 1)
+    spg = trainer.get("steps_per_generation") or (None if trainer.get("generation_batch_size") else ga)
+    gen_batch = trainer.get("generation_batch_size") or bs * world_size() * spg
+    if gen_batch % g:
+        raise RecipeError(
+            f"a generation batch of {gen_batch} completions (per_device_train_batch_size={bs} x {world_size()} "
+            f"processes x steps_per_generation={spg}) does not hold whole groups of num_generations={g}: "
+            f"make trainer.per_device_train_batch_size a multiple of {g}, or change trainer.num_generations"
+        )
