@@ -22,7 +22,11 @@ def solve_steps(expression: str) -> tuple[list[str], Fraction]:
             return Fraction(node.value)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             inner = walk(node.operand)
-            return -inner if isinstance(node.op, ast.USub) else inner
+            if isinstance(node.op, ast.UAdd):
+                return inner
+            if not isinstance(node.operand, ast.Constant):  # -( ... ): negating a result is a step of its own
+                steps.append(f"-({_fmt(inner)}) = {_fmt(-inner)}")
+            return -inner
         if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
             a, b = walk(node.left), walk(node.right)
             op = _OPS[type(node.op)]

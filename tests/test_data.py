@@ -1,0 +1,148 @@
+"""Data adapters on small in-memory/tmp fixtures: columns, gold extraction, held-out splits, one-line errors."""
+
+import json
+from fractions import Fraction
+
+import pytest
+from omegaconf import OmegaConf
+
+from grpo_math.data import build_dataset, load_source, source_columns
+from grpo_math.data.arithmetic_solver import solve_steps
+from grpo_math.data.generators import is_held_out
+from grpo_math.data.gsm8k import split_gsm8k_answer
+from grpo_math.errors import RecipeError
+from grpo_math.prompts import XML_SYSTEM_PROMPT
+
+
+def source(**kw):
+    base = {"adapter": None, "path": None, "split": "train", "size": None, "config": {}}
+    return OmegaConf.create({**base, **kw})
+
+
+def data_cfg(sources, **kw):
+    base = {"sources": sources, "prompt": "xml", "system_prompt": None, "seed": 3, "max_prompt_length": None, "shuffle": True}
+    return OmegaConf.create({**base, **kw})
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+GSM8K_ROWS = [
+    {"question": "Tom has 3 apples and buys 4. How many?", "answer": "He has 3+4=<<3+4=7>>7.\n#### 7"},
+    {"question": "A car costs $1,200 plus $300. Total?", "answer": "1200+300=<<1200+300=1500>>1500\n#### 1,500"},
+]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a=<<1+1=2>>2\n#### 2", ("a=2", "2")),  # calculator annotation removed
+        ("so 1,000 total\n#### 1,000", ("so 1,000 total", "1000")),  # thousands separator stripped from gold
+        ("x\n#### -3", ("x", "-3")),  # negative gold
+    ],
+)
+def test_split_gsm8k_answer(text, expected):
+    assert split_gsm8k_answer(text) == expected
+
+
+def test_gsm8k_from_local_jsonl(tmp_path):
+    path = write_jsonl(tmp_path / "train.jsonl", GSM8K_ROWS)
+    ds = load_source("gsm8k", source(path=path), "xml")
+    assert ds["answer"] == ["7", "1500"]
+    assert ds[0]["prompt"] == [
+        {"role": "system", "content": XML_SYSTEM_PROMPT},
+        {"role": "user", "content": GSM8K_ROWS[0]["question"]},
+    ]
+    assert "<<" not in ds[0]["solution"]
+    assert set(ds.column_names) == source_columns(data_cfg({"gsm8k": source()}))
+
+
+def test_system_prompt_override(tmp_path):
+    path = write_jsonl(tmp_path / "train.jsonl", GSM8K_ROWS)
+    ds = load_source("gsm8k", source(path=path), "xml", system_prompt="Be brief.")
+    assert ds[0]["prompt"][0] == {"role": "system", "content": "Be brief."}
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([{"question": "q"}], r"lacks column\(s\) answer"),  # missing column
+        ([{"question": "q", "answer": "no hash line"}], "has no .#### <number>. line"),  # not GSM8K-formatted
+    ],
+)
+def test_bad_gsm8k_files(tmp_path, rows, message):
+    path = write_jsonl(tmp_path / "bad.jsonl", rows)
+    with pytest.raises(RecipeError, match=message):
+        load_source("gsm8k", source(path=path), "xml")
+
+
+def test_missing_empty_and_unreadable_files(tmp_path):
+    with pytest.raises(RecipeError, match="does not exist"):
+        load_source("gsm8k", source(path=str(tmp_path / "nope.jsonl")), "xml")
+    (tmp_path / "x.txt").write_text("hi")
+    with pytest.raises(RecipeError, match="use a \.jsonl"):
+        load_source("gsm8k", source(path=str(tmp_path / "x.txt")), "xml")
+    (tmp_path / "broken.jsonl").write_text("{not json\n")
+    with pytest.raises(RecipeError, match="cannot read"):
+        load_source("gsm8k", source(path=str(tmp_path / "broken.jsonl")), "xml")
+
+
+def test_unknown_adapter_suggests():
+    with pytest.raises(RecipeError, match="did you mean gsm8k"):
+        load_source("gsm8kk", source(), "xml")
+
+
+def test_generators_train_and_test_never_overlap():
+    small = {"min_terms": 2, "max_terms": 2, "min_digits": 1, "max_digits": 1}
+    train = load_source("basic_arithmetic", source(size=300, config=small), "xml", seed=1)
+    test = load_source("basic_arithmetic", source(size=30, split="test", config=small), "xml", seed=1)
+    assert len(train) == 300 and len(test) == 30
+    assert not set(train["question"]) & set(test["question"])
+    assert all(is_held_out(q) for q in test["question"])
+
+
+def test_generators_are_deterministic_by_seed():
+    a = load_source("gsm_symbolic", source(size=5), "xml", seed=7)
+    b = load_source("gsm_symbolic", source(size=5), "xml", seed=7)
+    assert a["question"] == b["question"]
+    assert all(ans.lstrip("-").replace(".", "").isdigit() for ans in a["answer"])
+    assert all("####" not in s for s in a["solution"])
+
+
+def test_bad_generator_config_is_one_line():
+    with pytest.raises(RecipeError, match="bad data.sources.basic_arithmetic.config"):
+        load_source("basic_arithmetic", source(size=3, config={"max_termz": 2}), "xml")
+
+
+def test_mix_of_sources_is_shuffled_and_complete():
+    ds = build_dataset(data_cfg({"basic_arithmetic": source(size=20), "gsm_symbolic": source(size=10)}))
+    assert len(ds) == 30
+    assert sorted(set(ds["source"])) == ["basic_arithmetic", "gsm_symbolic"]
+    assert ds["source"][:20] != ["basic_arithmetic"] * 20  # shuffled by seed
+
+
+@pytest.mark.parametrize(
+    "expression, steps, value",
+    [
+        ("5 - 3 - 6", ["5 - 3 = 2", "2 - 6 = -4"], -4),  # left to right
+        ("( 56 + -33 ) - 84", ["56 + -33 = 23", "23 - 84 = -61"], -61),  # parentheses first
+        ("2 + 3 * 4", ["3 * 4 = 12", "2 + 12 = 14"], 14),  # precedence
+        ("-( -3 * 4 ) / 2", ["-3 * 4 = -12", "-(-12) = 12", "12 / 2 = 6"], 6),  # negating a result is a step
+    ],
+)
+def test_arithmetic_solver(expression, steps, value):
+    assert solve_steps(expression) == (steps, Fraction(value))
+
+
+def test_solver_agrees_with_reasoning_gym():
+    ds = load_source("basic_arithmetic", source(size=200), "xml", seed=11)
+    for row in ds:
+        last = row["solution"].splitlines()[-1]
+        assert last.split(" = ")[-1] == row["answer"], (row["question"], row["solution"])
+
+
+def test_real_gsm8k_train_file(shared_data):
+    ds = load_source("gsm8k", source(path=f"{shared_data}/gsm8k/train.jsonl", size=50), "xml")
+    assert len(ds) == 50 and all(a.lstrip("-").replace(".", "").isdigit() for a in ds["answer"])
