@@ -19,7 +19,7 @@ def is_held_out(question: str) -> bool:
     return int(hashlib.sha1(question.encode()).hexdigest(), 16) % HELD_OUT_SHARE == 0
 
 
-def _generate(name: str, source, seed: int):
+def _generate(name: str, source, seed: int, keep=lambda entry: True):
     """Yield reasoning-gym entries of `source.split`, deterministic in (seed, config)."""
     import reasoning_gym
 
@@ -37,7 +37,7 @@ def _generate(name: str, source, seed: int):
             raise RecipeError(f"{name}: bad data.sources.{name}.config {dict(source.config)}: {e}") from None
         for entry in ds:
             q = entry["question"]
-            if q in seen or is_held_out(q) != want_test:
+            if q in seen or is_held_out(q) != want_test or not keep(entry):
                 continue
             seen.add(q)
             yield entry
@@ -58,9 +58,18 @@ def gsm_symbolic_records(source, seed: int):
 
 
 def basic_arithmetic_records(source, seed: int):
-    for e in _generate("basic_arithmetic", source, seed):
+    for e in _generate("basic_arithmetic", source, seed, keep=_exact_arithmetic):
         steps, _ = solve_steps(e["metadata"]["expression"])
         yield {"question": e["question"], "answer": str(e["answer"]).strip(), "solution": "\n".join(steps)}
+
+
+def _exact_arithmetic(entry) -> bool:
+    """reasoning-gym floors inexact divisions (-438 / 648038 -> -1); keep only problems whose gold is the true value."""
+    try:
+        _, value = solve_steps(entry["metadata"]["expression"])
+    except (ValueError, SyntaxError):
+        return False
+    return str(value) == str(entry["answer"]).strip()
 
 
 ADAPTERS = (
