@@ -46,15 +46,26 @@ def apply_overrides(cfg: DictConfig, overrides: list[str]) -> DictConfig:
         if arg.startswith("~"):
             parent_key, _, leaf = arg[1:].rpartition(".")
             parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
-            if not isinstance(parent, DictConfig) or leaf not in parent:
+            if isinstance(parent, DictConfig) and leaf in parent:
+                del parent[leaf]
+            elif not _schema_has(arg[1:]):  # deleting a known key the YAML never set is a no-op; a typo is not
                 raise RecipeError(f"cannot delete {arg[1:]!r}: the recipe has no such key")
-            del parent[leaf]
         else:
             try:
                 cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist([arg]))
             except OmegaConfBaseException as e:
                 raise RecipeError(f"cannot apply override {arg!r}: {str(e).splitlines()[0]}") from None
     return cfg
+
+
+def _schema_has(dotted: str) -> bool:
+    schema = RecipeSchema
+    for part in dotted.split("."):
+        fields = {f.name: f for f in dataclasses.fields(schema)} if schema else {}
+        if part not in fields:
+            return False
+        schema = _dataclass_in(typing.get_type_hints(schema)[part])
+    return True
 
 
 def load_recipe(args: list[str], trainer_fields: set[str] | None = None) -> DictConfig:
