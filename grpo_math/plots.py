@@ -1,0 +1,139 @@
+"""The run's main curves as one PNG, `<output_dir>/training_curves.png`, for runs without W&B and for the README.
+
+Drawn from what the run already logged: trainer.state.log_history (TRL's rewards/<name>/mean, reward,
+frac_reward_zero_std, completions/clipped_ratio; our batch/* and timing/*) and the in-training evaluations in
+`<output_dir>/eval/step_<N>.json`. Four panels, each drawn only when its data is there:
+
+    rewards           each reward function's mean (unweighted, 0..1) and the weighted total
+    accuracy          training batches (accuracy, format rate) and each eval dataset's accuracy
+    learning signal   frac_reward_zero_std and the fraction of completions clipped at max length
+    time per step     generation / reward / logprobs / forward_backward / optimizer, stacked
+
+matplotlib's object API with the Agg canvas: no pyplot global state, no display needed.
+"""
+
+import json
+import re
+from pathlib import Path
+
+from grpo_math.callbacks.timing import PHASES
+
+PNG_NAME = "training_curves.png"
+_EVAL_FILE = re.compile(r"step_(\d+)\.json$")
+
+
+def series(log_history: list[dict], key: str) -> tuple[list[int], list[float]]:
+    """(steps, values) of one logged key, skipping logs without it (and None values)."""
+    points = [(e["step"], e[key]) for e in log_history if e.get(key) is not None and "step" in e]
+    return [p[0] for p in points], [float(p[1]) for p in points]
+
+
+def reward_keys(log_history: list[dict]) -> list[str]:
+    """rewards/<name>/mean keys in first-logged order."""
+    keys = {}
+    for entry in log_history:
+        for key in entry:
+            if key.startswith("rewards/") and key.endswith("/mean"):
+                keys[key] = None
+    return list(keys)
+
+
+def eval_series(output_dir) -> dict[str, tuple[list[int], list[float]]]:
+    """dataset -> (steps, accuracy) from <output_dir>/eval/step_<N>.json, in step order."""
+    points: dict[str, list[tuple[int, float]]] = {}
+    for path in Path(output_dir, "eval").glob("step_*.json"):
+        match = _EVAL_FILE.search(path.name)
+        try:
+            report = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue  # a report being written right now: the next plot picks it up
+        step = int(report.get("step", match.group(1)))
+        for name, metrics in (report.get("datasets") or {}).items():
+            if metrics.get("accuracy") is not None:
+                points.setdefault(name, []).append((step, float(metrics["accuracy"])))
+    return {name: ([s for s, _ in sorted(p)], [a for _, a in sorted(p)]) for name, p in points.items()}
+
+
+def write_curves(output_dir, log_history: list[dict]) -> Path | None:
+    """Draw the PNG into output_dir; None when nothing was logged yet."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    panels = [p for p in (_rewards, _accuracy, _signal, _timing) if p(None, log_history, output_dir)]
+    if not panels:
+        return None
+    cols = 2 if len(panels) > 1 else 1
+    rows = (len(panels) + 1) // 2 if cols == 2 else 1
+    fig = Figure(figsize=(6 * cols, 3.6 * rows), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    for i, panel in enumerate(panels):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        panel(ax, log_history, output_dir)
+        ax.set_xlabel("step")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    path = Path(output_dir) / PNG_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp)
+    tmp.replace(path)  # a README or viewer never sees half a PNG
+    return path
+
+
+# Each panel: with ax=None, say whether it has data; with an ax, draw.
+def _rewards(ax, history, output_dir) -> bool:
+    keys = reward_keys(history)
+    if ax is None:
+        return bool(keys)
+    for key in keys:
+        ax.plot(*series(history, key), label=key.split("/")[1])
+    steps, total = series(history, "reward")
+    if steps:
+        ax.plot(steps, total, "k--", label="total (weighted)")
+    ax.set_title("rewards (per function, unweighted)")
+    return True
+
+
+def _accuracy(ax, history, output_dir) -> bool:
+    evals = eval_series(output_dir)
+    train = {k: series(history, f"batch/{k}") for k in ("accuracy", "format_rate")}
+    if ax is None:
+        return bool(evals) or any(s for s, _ in train.values())
+    for name, (steps, values) in train.items():
+        if steps:
+            ax.plot(steps, values, ":" if name == "format_rate" else "-", alpha=0.6, label=f"train batch {name}")
+    for name, (steps, values) in evals.items():
+        ax.plot(steps, values, "o-", label=f"eval {name}")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("accuracy")
+    return True
+
+
+def _signal(ax, history, output_dir) -> bool:
+    keys = {
+        "frac_reward_zero_std": "groups with identical rewards",
+        "completions/clipped_ratio": "clipped at max length",
+    }
+    found = {k: series(history, k) for k in keys}
+    if ax is None:
+        return any(s for s, _ in found.values())
+    for key, (steps, values) in found.items():
+        if steps:
+            ax.plot(steps, values, label=keys[key])
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("learning signal")
+    return True
+
+
+def _timing(ax, history, output_dir) -> bool:
+    steps, _ = series(history, "timing/step_s")
+    if ax is None:
+        return bool(steps)
+    at = {e["step"]: e for e in history if e.get("timing/step_s") is not None}
+    layers = [[at[s].get(f"timing/{p}_s") or 0.0 for s in steps] for p in PHASES]
+    ax.stackplot(steps, layers, labels=PHASES, alpha=0.8)
+    ax.set_ylabel("seconds")
+    ax.set_title("time per step")
+    return True

@@ -1,0 +1,63 @@
+"""The PNG of the main curves, drawn from a logged history and eval reports (no training, no W&B)."""
+
+import json
+
+from grpo_math.plots import PNG_NAME, eval_series, reward_keys, series, write_curves
+
+
+def history(steps=5):
+    entries = []
+    for s in range(1, steps + 1):
+        entries.append({
+            "step": s, "loss": 0.1, "reward": 0.5 + s / 10,
+            "rewards/xml_format/mean": s / 10, "rewards/numeric_correctness/mean": s / 20,
+            "batch/accuracy": s / 20, "batch/format_rate": s / 10,
+            "frac_reward_zero_std": 0.5, "completions/clipped_ratio": 0.2,
+            "timing/step_s": 3.0, "timing/generation_s": 2.0, "timing/reward_s": 0.1, "timing/logprobs_s": 0.2,
+            "timing/forward_backward_s": 0.6, "timing/optimizer_s": 0.1,
+        })  # fmt: skip
+    entries.append({"step": steps, "train_runtime": 15.0})  # the end-of-run summary has none of the curves
+    return entries
+
+
+def write_eval(tmp_path, step, **accuracy):
+    (tmp_path / "eval").mkdir(exist_ok=True)
+    report = {
+        "model": "m",
+        "step": step,
+        "datasets": {k: {"accuracy": v, "format_rate": 1.0, "n": 10} for k, v in accuracy.items()},
+    }
+    (tmp_path / "eval" / f"step_{step}.json").write_text(json.dumps(report))
+
+
+def test_series_and_reward_keys_read_the_history():
+    h = history(3)
+    assert reward_keys(h) == ["rewards/xml_format/mean", "rewards/numeric_correctness/mean"]
+    assert series(h, "batch/accuracy") == ([1, 2, 3], [0.05, 0.1, 0.15])
+    assert series(h, "missing") == ([], [])
+
+
+def test_eval_series_in_step_order(tmp_path):
+    write_eval(tmp_path, 10, gsm8k=0.3, math500=0.1)
+    write_eval(tmp_path, 0, gsm8k=0.2)
+    (tmp_path / "eval" / "step_20.json").write_text("{not json")  # being written: skipped, not an error
+    assert eval_series(tmp_path) == {"gsm8k": ([0, 10], [0.2, 0.3]), "math500": ([10], [0.1])}
+
+
+def test_png_is_written_with_every_panel(tmp_path):
+    write_eval(tmp_path, 0, gsm8k=0.2)
+    write_eval(tmp_path, 5, gsm8k=0.4)
+    path = write_curves(tmp_path, history())
+    assert path == tmp_path / PNG_NAME
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    assert Image.open(path).size == (1200, 720)  # 2 x 2 panels of 600 x 360
+
+
+def test_partial_history_draws_what_is_there_and_nothing_draws_nothing(tmp_path):
+    only_rewards = [{"step": 1, "rewards/xml_format/mean": 0.3}]
+    from PIL import Image
+
+    assert Image.open(write_curves(tmp_path, only_rewards)).size == (600, 360)  # one panel
+    assert write_curves(tmp_path / "empty", [{"step": 0, "train_runtime": 1.0}]) is None
