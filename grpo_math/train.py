@@ -44,24 +44,28 @@ def run(recipe, dry_run: bool = False):
 
 
 def train(recipe, config):
-    from trl import GRPOTrainer
-
+    from grpo_math.callbacks import dashboard_callbacks, finish_wandb, start_wandb
     from grpo_math.data.build import build_dataset, drop_long_prompts
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
     from grpo_math.registry import build_reward_funcs
+    from grpo_math.trainer import GRPOMathTrainer
 
     model_path = resolve_model_path(recipe.model.name_or_path)
     tokenizer = load_tokenizer(recipe.model, model_path)
     dataset = drop_long_prompts(build_dataset(recipe.data), tokenizer, recipe.data.max_prompt_length)
     reward_funcs, config.reward_weights = build_reward_funcs(recipe.rewards, dataset.column_names)
-    trainer = GRPOTrainer(
+    start_wandb(recipe, config)  # main process only, bounded; W&B off or unreachable -> dropped from report_to
+    trainer = GRPOMathTrainer(  # GRPOTrainer + timing split, gold answers and batch accuracy for the dashboard
         model=load_policy(recipe.model, model_path),
         reward_funcs=reward_funcs,
         args=config,
         train_dataset=dataset,
         processing_class=tokenizer,
         peft_config=lora_config(recipe.model),
+        callbacks=dashboard_callbacks(recipe),  # completion tables, alarms, training_curves.png
+        prompt_style=recipe.data.prompt,
     )
     trainer.train()
     trainer.save_model(config.output_dir)
+    finish_wandb()
     return trainer

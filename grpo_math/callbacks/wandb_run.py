@@ -67,7 +67,7 @@ def run_name(recipe) -> str:
     return recipe.wandb.name or f"{recipe.name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def start_wandb(recipe, config, is_main_process: bool = True):
+def start_wandb(recipe, config, is_main_process: bool | None = None):
     """Start the run if `trainer.report_to` has wandb and mode is not disabled; returns it, or None.
 
     Side effect on `config.report_to`: wandb is removed when W&B is off or could not start, so that nothing
@@ -80,6 +80,10 @@ def start_wandb(recipe, config, is_main_process: bool = True):
     if mode == "disabled":
         _drop_wandb(config)
         return None
+    if is_main_process is None:
+        from accelerate import PartialState
+
+        is_main_process = PartialState().is_main_process
     if not is_main_process:  # only the main process logs; the others keep report_to so every rank agrees on it
         return None
     try:

@@ -1,0 +1,87 @@
+"""GRPOTrainer plus what no callback can see: the time of each GRPO phase, the gold answer beside each sampled
+completion, and how many completions of each batch are correct and well formatted.
+
+Callbacks get the trainer's state and the logged numbers, not the batch or the phases inside a step, so a few
+methods are wrapped (each calls super(); nothing of TRL's is re-implemented). The numbers go into TRL's own
+per-step metrics, so they are averaged, logged and sent to W&B/TensorBoard like TRL's `rewards/<name>/mean`.
+Callbacks that want the batch's rows (the completion table) implement `on_completions(args, state, rows)`.
+"""
+
+from trl import GRPOTrainer
+
+from grpo_math.callbacks.completions import batch_quality, score_rows
+from grpo_math.callbacks.timing import StepClock, StepTimer
+
+
+class GRPOMathTrainer(GRPOTrainer):
+    def __init__(self, *args, prompt_style: str = "xml", **kwargs):
+        """`prompt_style`: the recipe's data.prompt; the batch format rate (strict XML) is judged only for xml."""
+        super().__init__(*args, **kwargs)
+        self.judge_xml = prompt_style == "xml"
+        self.step_timer = StepTimer()
+        self.add_callback(StepClock(self.step_timer, self._record_train_metrics))
+        self._fresh_rows = None  # the newest generation batch's rows, until a log hands them on
+
+    # --- timing: each wrapper adds its phase to the step's sums ---------------------------------------------
+    def training_step(self, model, inputs, num_items_in_batch=None):
+        with self.step_timer.phase("micro_step"):
+            return super().training_step(model, inputs, num_items_in_batch)
+
+    def _generate(self, prompts):
+        with self.step_timer.phase("generation"):
+            out = super()._generate(prompts)
+        if self.model.training:
+            self.step_timer.add_tokens("generation", sum(len(ids) for ids in out[1]))  # out[1]: completion ids
+        return out
+
+    def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+        with self.step_timer.phase("reward"):
+            return super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if self.model.training:
+            self.step_timer.add_tokens("train", int(inputs["prompt_mask"].sum() + inputs["completion_mask"].sum()))
+        return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+
+    def _record_train_metrics(self, metrics: dict) -> None:
+        for key, value in metrics.items():
+            self._metrics["train"][key].append(value)
+
+    # --- the batch: gold answers beside completions, accuracy and format rate --------------------------------
+    def _generate_and_score_completions(self, inputs):
+        training = self.model.training
+        if training and "answer" in inputs[0]:
+            # TRL's log_extra channel: gathered across processes and kept beside each completion in self._logs.
+            self._log_completion_extra("gold", [str(x["answer"]) for x in inputs])
+        with self.step_timer.phase("generate_and_score"):
+            out = super()._generate_and_score_completions(inputs)
+        if training and self.accelerator.is_main_process:
+            rows = score_rows(
+                self._latest_batch(), self.reward_func_names, self.reward_weights.tolist(), self.judge_xml
+            )
+            self._record_train_metrics(batch_quality(rows))
+            self._fresh_rows = rows
+        return out
+
+    def _latest_batch(self) -> list[dict]:
+        """TRL's self._logs holds the latest (gathered) generation batch as columns: turn it into rows."""
+        logs = self._logs
+        columns = {
+            "prompt": logs["prompt"],
+            "completion": logs["completion"],
+            "gold": logs["extra"].get("gold", ()),
+            "advantage": logs["advantages"],
+            **logs["rewards"],
+        }
+        columns = {key: list(values) for key, values in columns.items()}
+        n = len(columns["completion"])
+        return [{key: values[i] if i < len(values) else None for key, values in columns.items()} for i in range(n)]
+
+    def log(self, logs, start_time=None):
+        super().log(logs, start_time)
+        rows, self._fresh_rows = self._fresh_rows, None
+        if rows:  # only a batch not handed on yet: steps that reuse a batch add no table rows
+            rows = [{"step": self.state.global_step, **row} for row in rows]
+            for callback in self.callback_handler.callbacks:
+                if hasattr(callback, "on_completions"):
+                    callback.on_completions(self.args, self.state, rows)
