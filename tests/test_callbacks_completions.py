@@ -33,7 +33,7 @@ def test_a_row_has_every_column_in_order():
     [
         (GOOD, "5", True, True),  # right and in the strict shape
         ("The answer is 5.", "5", True, False),  # right by the fallbacks, no XML
-        ("<reasoning>\nx\n</reasoning>\n<answer>\n6\n</answer>", "5", False, True),  # formatted, wrong: hacking's signature
+        ("<reasoning>\nx\n</reasoning>\n<answer>\n6\n</answer>", "5", False, True),  # formatted but wrong
         ("<answer>5.0</answer>", "5", True, False),  # 5.0 = 5, as evaluation counts it
         (GOOD, None, None, True),  # no gold answer: not judged
     ],
