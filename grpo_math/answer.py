@@ -129,6 +129,8 @@ def _last_number(text: str) -> str | None:
 
 _FALLBACKS = {"boxed": _last_boxed, "hash": _after_hash, "answer_is": _after_answer_is, "last_number": _last_number}
 _PROSE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
+_ASIDE = re.compile(r"(?<=\S)\s+\([^()]*\)\s*$")  # "18 (9 + 9)": a trailing aside, not a product
 
 
 def _refine(found: str) -> str | None:
@@ -136,10 +138,12 @@ def _refine(found: str) -> str | None:
     found = found.strip()
     if not found:
         return None
-    found = _last_boxed(found) or found
+    found = _ASIDE.sub("", _last_boxed(found) or found) or found
     if len(found) > 4 * MAX_ANSWER:  # no answer is this long: its last number, if any
         return _last_number(found[-MAX_SCAN:])
-    return (_last_number(found) or found) if _PROSE.search(normalize_answer(found)) else found
+    if not _PROSE.search(found) or not _PROSE.search(normalize_answer(found)):  # letters may be units or \text
+        return found
+    return _last_number(_PARENTHETICAL.sub(" ", found)) or _last_number(found) or found  # "18 (9 eggs x $2)" -> 18
 
 
 def extract_answer(text: str, fallbacks: tuple[str, ...] = FALLBACKS) -> str | None:
@@ -215,16 +219,32 @@ def _unwrap(s: str) -> str:
     return s
 
 
+_SIMPLE = re.compile(r"-?[0-9]{1,50}")
+_EQUALS = re.compile(r"=|\\approx|≈")
+
+
 def normalize_answer(s: str) -> str:
     r"""An answer in canonical text: '$1,000.00' -> '1000', '\text{18 dollars}.' -> '18', 'x = \dfrac{3}{4}' -> '\frac{3}{4}'.
 
     Drops math delimiters, \boxed, \text, \left/\right, spacing, `$`, `%`, degrees, thousands separators, trailing
     unit words and full stops, a leading 'x =', and a trailing '.0'. Idempotent; never parses.
     """
-    s = _unwrap(_ROOT_DIGITS.sub(r"\\sqrt{\1}", _ascii_digits(str(s))).translate(_UNICODE).strip())
+    s = str(s).strip()
+    if _SIMPLE.fullmatch(s):  # most golds and answers: nothing to do
+        return s
+    return _normalize_cached(s) if len(s) <= 4 * MAX_ANSWER else _normalize(s)
+
+
+@lru_cache(maxsize=16384)
+def _normalize_cached(s: str) -> str:
+    return _normalize(s)
+
+
+def _normalize(s: str) -> str:
+    s = _unwrap(_ROOT_DIGITS.sub(r"\\sqrt{\1}", _ascii_digits(str(s))).translate(_UNICODE).strip().strip("*_ "))
     s = _TEXT.sub(r"\1", _SPACING.sub(" ", s)).replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
     s = _DROP.sub("", s.replace("{,}", ","))
-    s = re.split(r"=|\\approx|≈", s)[-1] or s
+    s = _EQUALS.split(s)[-1] or s
     s = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), s)
     s = _UNITS.sub("", s.strip().rstrip(".").strip()).rstrip(".").strip()
     s = _FRAC_DIGITS.sub(_frac_digits, _unwrap(s))

@@ -45,6 +45,10 @@ def test_completion_text(completion, expected):
         ("<answer>\nJanet makes $18 per day.\n</answer>", "18"),  # a sentence -> its last number
         ("<answer>\n\\boxed{18}\n</answer>", "18"),  # \boxed inside the span
         ("<answer>\n18 eggs\n</answer>", "18 eggs"),  # units stay for normalisation
+        ("<answer>\n18 (9 + 9)\n</answer>", "18"),  # a trailing aside, not the product 18 * 18
+        ("<answer>\n7 (not 18)\n</answer>", "7"),  # likewise
+        ("<answer>\n2(3)\n</answer>", "2(3)"),  # without a space it is a product
+        ("<answer>\n(3, 4)\n</answer>", "(3, 4)"),  # a tuple is no aside
         ("so \\boxed{\\frac{1}{2}} and then 3", "\\frac{1}{2}"),  # boxed before last number
         ("x \\boxed{a{b}c} y", "a{b}c"),  # braces matched
         ("\\boxed 5", "5"),  # \boxed without braces
@@ -97,6 +101,7 @@ def test_unknown_fallback_is_a_recipe_error_with_did_you_mean():
         ("x = \\dfrac{3}{4}", "\\frac{3}{4}"),  # assignment and \dfrac
         ("$\\frac12$", "\\frac{1}{2}"),  # \frac12 shorthand
         ("\\boxed{42}", "42"),  # \boxed
+        ("**18**", "18"),  # markdown bold
         ("{18}", "18"),  # braces
         ("\\left( 1, 2 \\right)", "( 1, 2 )"),  # \left \right
         ("١٨", "18"),  # Arabic-Indic digits
