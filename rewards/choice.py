@@ -3,7 +3,7 @@
 from grpo_math.answer import completion_text, extract_choice
 
 
-def multiple_choice(completions, answer, options=None, **kwargs) -> list[float | None]:
+def multiple_choice(completions, answer, options, **kwargs) -> list[float | None]:
     """1.0 when the completion picks the gold option letter, 0.0 when another, two different, or none; None when the gold is not a letter a-e.
 
     Extracted from the `<answer>` span, else the last "the answer is ..." sentence, else the last line: `c`, `(C)`,
@@ -20,7 +20,6 @@ def multiple_choice(completions, answer, options=None, **kwargs) -> list[float |
 
     ```
     """
-    options = options if options is not None else [None] * len(completions)
     scores = []
     for c, gold, opts in zip(completions, answer, options, strict=True):
         gold = str(gold).strip().strip("()").strip().lower()

@@ -30,5 +30,8 @@ def test_multiple_choice(completion, gold, expected):
     assert multiple_choice([completion], answer=[gold], options=[OPTIONS]) == [expected]
 
 
-def test_multiple_choice_without_options_column_reads_letters_only():
-    assert multiple_choice(["The answer is (c).", "The answer is 18."], answer=["c", "c"]) == [1.0, 0.0]
+def test_multiple_choice_reads_letters_when_a_row_has_no_options():
+    assert multiple_choice(["The answer is (c).", "The answer is 18."], answer=["c", "c"], options=[None, None]) == [
+        1.0,
+        0.0,
+    ]

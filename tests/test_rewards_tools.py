@@ -5,6 +5,7 @@ import json
 import pytest
 from omegaconf import OmegaConf
 
+from grpo_math.errors import RecipeError
 from grpo_math.reward_tools import check_rewards, main_check, main_list, main_score, run_check
 
 # The reference demo script's strict format reward, verbatim: no DOTALL and a required final newline.
@@ -58,7 +59,6 @@ def test_multiple_choice_passes_on_the_mathqa_prompt():
         ("xml", {"fn": "{path}:strict_format_reward_func"}, "cannot tell them apart"),  # the reference's regex
         ("xml", {"fn": "{path}:always_one"}, "cannot tell them apart"),  # credits everything
         ("xml", {"fn": "{path}:crashes_on_empty"}, "raised ZeroDivisionError"),  # would crash the run
-        ("xml", {"fn": "multiple_choice"}, "every score is None"),  # numeric golds are no letters
     ],
 )
 def test_check_catches_rewards_that_would_ruin_a_run(user_rewards, prompt, entry, message):
@@ -66,6 +66,17 @@ def test_check_catches_rewards_that_would_ruin_a_run(user_rewards, prompt, entry
     failures = check_rewards(recipe(prompt, suspect=entry))
     assert failures and all(line.startswith("suspect: ") for line in failures)
     assert any(message in line for line in failures), failures
+
+
+def test_reward_that_cannot_read_the_gold_is_reported():
+    rows = [{"question": "3 * 6?", "answer": "18", "options": "a ) 12 , b ) 18", "solution": "3 * 6 = 18"}]
+    failures = check_rewards(recipe(mc={"fn": "multiple_choice"}), rows=rows)  # numeric golds are no letters
+    assert failures == ["mc: every score is None (is the gold in the column and form this reward reads?)"]
+
+
+def test_missing_column_is_a_recipe_error():
+    with pytest.raises(RecipeError, match="needs column 'options'"):
+        check_rewards(recipe(mc={"fn": "multiple_choice"}))  # GSM8K-like rows have no options
 
 
 def test_token_id_rewards_are_listed_as_skipped():
