@@ -365,16 +365,13 @@ class _Parser:
         if self.peek() == "^":
             self.take()
             self.nest()
-            exponent = self.group() if self.peek() == "{" else self.unary()  # right-associative: 2^3^2 = 2^9
+            exponent = self.atom() if self.peek() == "{" else self.unary()  # right-associative: 2^3^2 = 2^9
             self.depth -= 1
             return ("^", base, exponent)
         return base
 
-    def group(self):
-        """A command's argument: {expr}, (expr) or one atom (\\frac12 was rewritten to \\frac{1}{2})."""
-        return self.atom()
-
     def atom(self):
+        """A number, constant, bracketed group, tuple/interval, or command with its {arguments}."""
         tok = self.take()
         if isinstance(tok, tuple):
             return tok
@@ -394,7 +391,7 @@ class _Parser:
                 raise Unparseable("an interval has two ends")
             return ("interval", items[0], items[1], tok == "(", close == ")")
         if tok == "frac":
-            return ("frac", self.group(), self.group())
+            return ("frac", self.atom(), self.atom())
         if tok == "sqrt":
             index = 2
             if self.peek() == "[":
@@ -404,7 +401,7 @@ class _Parser:
                 if not (isinstance(n, tuple) and n[1].denominator == 1 and 2 <= n[1] <= 16):
                     raise Unparseable("root index")
                 index = int(n[1])
-            return ("root", self.group(), index)
+            return ("root", self.atom(), index)
         if tok in ("pi", "infty"):
             return (tok,)
         raise Unparseable(f"unexpected {tok!r}")
