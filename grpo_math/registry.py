@@ -14,6 +14,7 @@ What may be registered:
 """
 
 import functools
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -102,7 +103,7 @@ def _load_module(where: str):
         path = Path(where).expanduser().resolve()
         if not path.is_file():
             raise RecipeError(f"reward file {where} does not exist (looked at {path})")
-        name = f"grpo_math_user_rewards.{path.stem}_{abs(hash(str(path))):x}"
+        name = f"grpo_math_user_rewards.{path.stem}_{hashlib.sha1(str(path).encode()).hexdigest()[:12]}"
         if name not in sys.modules:  # load once, so @register_reward in it runs once and pickling finds it
             spec = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(spec)
