@@ -20,7 +20,6 @@ verify; its gold parses are cached per problem, as ours are.
 import argparse
 import json
 import random
-import re
 import statistics
 import sys
 import time
@@ -75,13 +74,12 @@ SPELLINGS = [
 
 
 def load_problems(path: Path) -> list[tuple[str, int]]:
-    problems = []
+    from grpo_math.data.gsm8k import split_gsm8k_answer
+
     with open(path) as f:
-        for line in f:
-            row = json.loads(line)
-            rationale, _, final = row["answer"].rpartition("####")
-            problems.append((re.sub(r"<<[^>]*>>", "", rationale).strip(), int(final.strip().replace(",", ""))))
-    return problems
+        return [
+            (rationale, int(gold)) for rationale, gold in (split_gsm8k_answer(json.loads(line)["answer"]) for line in f)
+        ]
 
 
 def build_corpus(problems, per_problem: int, seed: int = 0):
