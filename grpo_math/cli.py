@@ -23,11 +23,19 @@ def train_main(argv: list[str]) -> int:
     return 0
 
 
+def eval_main(argv: list[str]) -> int:
+    from grpo_math.evaluate.runner import run_eval
+    from grpo_math.recipe import load_recipe
+
+    run_eval(load_recipe(argv))
+    return 0
+
+
 def _commands():
     from grpo_math import reward_tools
 
     rewards = {"list": reward_tools.main_list, "check": reward_tools.main_check, "score": reward_tools.main_score}
-    return {"train": train_main, "rewards": rewards}
+    return {"train": train_main, "eval": eval_main, "rewards": rewards}
 
 
 def guarded(fn, argv: list[str]) -> int:

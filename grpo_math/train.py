@@ -45,7 +45,9 @@ def run(recipe, dry_run: bool = False):
 
 def train(recipe, config):
     from grpo_math.callbacks import dashboard_callbacks, finish_wandb, start_wandb
+    from grpo_math.card import write_model_card
     from grpo_math.data.build import build_dataset, drop_long_prompts
+    from grpo_math.evaluate.callback import EvalCallback
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
     from grpo_math.registry import build_reward_funcs
     from grpo_math.trainer import GRPOMathTrainer
@@ -65,7 +67,9 @@ def train(recipe, config):
         callbacks=dashboard_callbacks(recipe),  # completion tables, alarms, training_curves.png
         prompt_style=recipe.data.prompt,
     )
+    trainer.add_callback(EvalCallback(trainer, recipe))  # eval before step 0, every eval.every steps, at the end
     trainer.train()
     trainer.save_model(config.output_dir)
+    write_model_card(trainer, recipe)  # <output_dir>/README.md: measured speeds, hardware, rewards, before/after eval
     finish_wandb()
     return trainer

@@ -1,0 +1,72 @@
+"""In-training evaluation: before step 0, every eval.every steps and at the end, on the live policy.
+
+Each evaluation writes `<output_dir>/eval/step_<N>.json` (the shape of eval_results.json; the curves plotter and
+the model card read these) and logs `eval_<dataset>/<metric>` through the trainer's log, which W&B and TensorBoard
+rename to `eval/<dataset>/<metric>` (transformers' rewrite_logs, the same path as Trainer.evaluate's metrics).
+"""
+
+import time
+from pathlib import Path
+
+from transformers import Trainer, TrainerCallback
+
+from grpo_math.evaluate.runner import check_eval, evaluate, hf_generator, load_eval_problems, write_report
+
+NOT_LOGGED = ("n", "k", "prompt")  # in the JSON only: they do not change during a run
+
+
+def step_file(output_dir, step: int) -> Path:
+    return Path(output_dir) / "eval" / f"step_{step}.json"
+
+
+class EvalCallback(TrainerCallback):
+    def __init__(self, trainer, recipe):
+        check_eval(recipe)
+        self.trainer = trainer
+        self.recipe = recipe
+        self.problems = load_eval_problems(recipe)  # once: every evaluation asks the same problems
+        self.seconds = 0.0  # time spent evaluating, which the model card takes out of the training throughput
+        self.steps: list[int] = []  # steps evaluated, in order
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self._evaluate(args, state)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        every = self.recipe.eval.every
+        # should_training_stop is set (by DefaultFlowCallback, before us) on the last step: evaluate the final
+        # policy here, inside the loop, while the loggers are still open.
+        if (every and state.global_step % every == 0) or control.should_training_stop:
+            self._evaluate(args, state)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self._evaluate(args, state)  # training stopped some other way: still evaluate the final policy
+
+    def _evaluate(self, args, state) -> None:
+        if not self.problems or (self.steps and self.steps[-1] == state.global_step):
+            return
+        from trl.models import unwrap_model_for_generation
+
+        trainer, start = self.trainer, time.perf_counter()
+        # Every process evaluates its share (ZeRO-3/FSDP generation is collective); the main process writes.
+        with unwrap_model_for_generation(
+            trainer.model_wrapped, trainer.accelerator, gather_deepspeed3_params=args.ds3_gather_for_generation
+        ) as model:
+            was_training = model.training
+            model.eval()  # no dropout; torch.no_grad() is inside generate_hf
+            try:
+                generate = hf_generator(model, trainer.processing_class, self.recipe.eval)
+                report = evaluate(self.problems, generate, trainer.processing_class,
+                                  model_name=self.recipe.model.name_or_path, step=state.global_step)  # fmt: skip
+            finally:
+                model.train(was_training)
+        self.seconds += time.perf_counter() - start
+        self.steps.append(state.global_step)
+        if state.is_world_process_zero:
+            write_report(report, step_file(args.output_dir, state.global_step))
+        logs = {f"eval_{name}/{key}": v for name, m in report["datasets"].items() for key, v in m.items()
+                if key not in NOT_LOGGED}  # fmt: skip
+        # Trainer.log, not GRPOTrainer.log: GRPO's would fold in (and clear) the training metrics it is averaging
+        # for this step's own log line. Logging clears control.should_log, which that line still needs.
+        should_log = trainer.control.should_log
+        Trainer.log(trainer, logs)
+        trainer.control.should_log = should_log
