@@ -10,7 +10,7 @@ The rows (grpo_math.callbacks.completions) come from GRPOMathTrainer, which call
 
 from transformers import TrainerCallback
 
-TABLE_KEY = "completions/by_step"
+TABLE_KEY = "completions_by_step"  # not "completions": TRL logs its latest-only table there (log_completions)
 
 
 class CompletionTableCallback(TrainerCallback):
