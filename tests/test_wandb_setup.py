@@ -104,3 +104,21 @@ def test_unreachable_server_falls_back_to_offline_in_bounded_time(clean_env, tmp
         assert "could not start a online run" in messages and "wandb sync" in messages
     finally:
         finish_wandb()
+
+
+def test_a_failing_log_warns_once_and_never_raises(monkeypatch, caplog):
+    import wandb
+
+    from grpo_math.callbacks import wandb_run
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("service gone")
+
+    monkeypatch.setattr(wandb, "run", object())
+    monkeypatch.setattr(wandb, "log", broken)
+    monkeypatch.setattr(wandb_run, "_log_failed", False)
+    wandb_run.log_to_wandb({"alarms/x": 1.0}, step=3)
+    wandb_run.log_to_wandb({"alarms/x": 0.0}, step=4)
+    assert [r.getMessage() for r in caplog.records] == [
+        "W&B: logging failed (ConnectionError: service gone); training goes on"
+    ]

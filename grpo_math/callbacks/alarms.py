@@ -16,6 +16,8 @@ from statistics import fmean
 
 from transformers import TrainerCallback
 
+from grpo_math.callbacks.wandb_run import log_to_wandb
+
 logger = logging.getLogger(__name__)
 
 FORMAT_FUNCTIONS = {"xml_format", "xml_count"}
@@ -63,7 +65,7 @@ class AlarmCallback(TrainerCallback):
             if on and not self._active[name]:
                 self._fire(name, state.global_step)
             self._active[name] = on
-        _log_to_wandb({f"alarms/{name}": float(on) for name, on in states.items()}, state.global_step)
+        log_to_wandb({f"alarms/{name}": float(on) for name, on in states.items()}, state.global_step)
 
     def _append(self, series: str, logs: dict, keys: list[str]) -> None:
         values = [logs[k] for k in keys if logs.get(k) is not None]
@@ -122,12 +124,3 @@ def _gain(values) -> float:
     values = list(values)
     half = len(values) // 2
     return fmean(values[-half:]) - fmean(values[:half])
-
-
-def _log_to_wandb(metrics: dict, step: int) -> None:
-    try:
-        import wandb
-    except ImportError:
-        return
-    if wandb.run is not None:
-        wandb.log({**metrics, "train/global_step": step})

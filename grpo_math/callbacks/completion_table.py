@@ -10,6 +10,8 @@ The rows (grpo_math.callbacks.completions) come from GRPOMathTrainer, which call
 
 from transformers import TrainerCallback
 
+from grpo_math.callbacks.wandb_run import log_to_wandb
+
 TABLE_KEY = "completions_by_step"  # not "completions": TRL logs its latest-only table there (log_completions)
 
 
@@ -28,7 +30,7 @@ class CompletionTableCallback(TrainerCallback):
             self._table = wandb.Table(columns=list(rows[0]), log_mode="INCREMENTAL", allow_mixed_types=True)
         for row in rows[: self.max_rows]:
             self._table.add_data(*(row.get(c) for c in self._table.columns))
-        wandb.log({TABLE_KEY: self._table, "train/global_step": state.global_step})
+        log_to_wandb({TABLE_KEY: self._table}, state.global_step)
 
     def on_train_end(self, args, state, control, **kwargs):
         self._table = None  # a later training in this process starts a table of its own

@@ -150,3 +150,20 @@ def finish_wandb() -> None:
             wandb.run.finish()
         except Exception as e:  # noqa: BLE001 -- the model is saved already: a failed upload only warns
             logger.warning(f"W&B: finishing the run failed ({type(e).__name__}: {e}); its files stay on disk")
+
+
+_log_failed = False
+
+
+def log_to_wandb(data: dict, step: int) -> None:
+    """wandb.log at a training step, if a run is open; a failure warns once and never reaches training."""
+    global _log_failed
+    try:
+        import wandb
+
+        if wandb.run is not None:
+            wandb.log({**data, "train/global_step": step})  # the x-axis WandbCallback defines for every key
+    except Exception as e:  # noqa: BLE001 -- W&B trouble must not stop training
+        if not _log_failed:
+            logger.warning(f"W&B: logging failed ({type(e).__name__}: {e}); training goes on")
+        _log_failed = True
