@@ -3,29 +3,22 @@ r"""Correctness, defined once: find the final answer in a completion, normalise 
 The rewards (rewards/correctness.py, rewards/choice.py, rewards/format.py) and the evaluator both use this module,
 so a completion counts as right in training exactly when it counts as right in evaluation.
 
-Model output is data, never code. Math is read by a small tokenizer and a recursive-descent parser that knows only
-numbers, + - * / ^, \frac, \sqrt, \pi, \infty, brackets, tuples and intervals. Values are computed exactly with
-`fractions.Fraction`; only what is not rational (pi, surds, intervals, tuples) becomes sympy objects, built from the
-parse tree node by node (Rational, pi, Pow, Tuple, Interval), never from text: nothing reaches eval, sympify or
-parse_expr. Every step is bounded by size (input length, digits, nesting, exponent) instead of a timeout, so a
-parse is fast, works in threads and worker processes, and never needs `signal`.
+Model output is data, never code. Extraction and normalisation are regular expressions over bounded slices of text;
+the math in an answer is read by grpo_math.safe_math, a size-bounded parser that never evaluates text (nothing
+reaches eval, sympify or parse_expr) and never needs `signal`. Equivalence compares the values it returns.
 """
 
-import math
 import re
 import unicodedata
 from fractions import Fraction
 from functools import lru_cache
 
 from grpo_math.errors import RecipeError, did_you_mean
+from grpo_math.safe_math import MAX_LENGTH, read_math
 
 FALLBACKS = ("boxed", "hash", "answer_is", "last_number")
 MAX_SCAN = 20_000  # fallbacks read only the tail of a completion, where a final answer is
-MAX_ANSWER = 500  # a normalised answer longer than this is not graded as math
-MAX_DIGITS = 1000  # digits in one number literal
-MAX_BITS = 4000  # size of any exact intermediate value (about 1200 digits)
-MAX_EXPONENT = 10_000
-MAX_DEPTH = 40  # bracket / sign nesting
+MAX_ANSWER = MAX_LENGTH  # a normalised answer longer than the parser reads is not graded as math
 MAX_SPANS = 16  # more <answer> blocks than this is spam, not an answer
 
 
@@ -258,282 +251,13 @@ def _frac_digits(m) -> str:
     return f"\\frac{{{m.group(3)}}}" if m.group(3) else f"\\sqrt{{{m.group(4)}}}"
 
 
-# ---------------------------------------------------------------- the safe parser
-
-
-class Unparseable(ValueError):
-    """Not math this parser reads, or too big to compute safely."""
-
-
-class _NeedSympy(Exception):
-    """The value is not rational (pi, a surd, infinity) or not a number (tuple, interval)."""
-
-
-_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+)(?:[eE]([-+]?\d+))?|(\*\*|[-+*/^(),\[\]{}])|\\([a-zA-Z]+))", re.ASCII)
-_COMMANDS = {"frac", "sqrt", "pi", "infty", "cdot", "times", "div"}
-
-
-def _tokenize(s: str) -> list:
-    tokens, pos = [], 0
-    while pos < len(s):
-        m = _TOKEN.match(s, pos)
-        if not m:
-            if s[pos:].isspace():
-                break
-            raise Unparseable(s[pos : pos + 10])
-        pos = m.end()
-        number, exponent, op, command = m.groups()
-        if number is not None:
-            if len(number) > MAX_DIGITS or (exponent and abs(int(exponent)) > MAX_DIGITS):
-                raise Unparseable("number too long")
-            value = Fraction(number) * Fraction(10) ** int(exponent or 0)
-            places = len(number.partition(".")[2]) if "." in number and not exponent else None
-            tokens.append(("num", value, places))
-        elif op is not None:
-            tokens.append("^" if op == "**" else op)
-        elif command in _COMMANDS:
-            tokens.append({"cdot": "*", "times": "*", "div": "/"}.get(command, command))
-        else:
-            raise Unparseable(command)
-    return tokens
-
-
-class _Parser:
-    """Recursive descent over the tokens; builds a tuple tree. Precedence: , < + - < * / (implicit *) < unary < ^."""
-
-    def __init__(self, tokens: list):
-        self.tokens, self.i, self.depth = tokens, 0, 0
-
-    def peek(self):
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self, *expected):
-        tok = self.peek()
-        if tok is None or (expected and tok not in expected):
-            raise Unparseable(f"expected {expected}")
-        self.i += 1
-        return tok
-
-    def nest(self):
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise Unparseable("nested too deeply")
-
-    def top(self):
-        items = [self.expr()]
-        while self.peek() == ",":
-            self.take()
-            items.append(self.expr())
-        if self.peek() is not None:
-            raise Unparseable("trailing tokens")
-        return items[0] if len(items) == 1 else ("tuple", items)
-
-    def expr(self):
-        node = self.term()
-        while self.peek() in ("+", "-"):
-            node = (self.take(), node, self.term())
-        return node
-
-    def term(self):
-        node = self.unary()
-        while True:
-            tok = self.peek()
-            if tok in ("*", "/"):
-                self.take()
-                node = (tok, node, self.unary())
-            elif tok in ("(", "{", "frac", "sqrt", "pi", "infty"):  # implicit product: 2\pi, 3\sqrt{2}, 2(3+1)
-                rhs = self.power()
-                whole = node[1] if node[0] == "neg" else node
-                if rhs[0] == "frac" and _int_literals(whole, rhs[1], rhs[2]):  # 2\frac{1}{2} is the mixed number 5/2
-                    node = ("neg", ("+", whole, rhs)) if whole is not node else ("+", node, rhs)
-                else:
-                    node = ("*", node, rhs)
-            else:
-                return node
-
-    def unary(self):
-        if self.peek() in ("+", "-"):
-            sign = self.take()
-            self.nest()
-            operand = self.unary()
-            self.depth -= 1
-            return ("neg", operand) if sign == "-" else operand
-        return self.power()
-
-    def power(self):
-        base = self.atom()
-        if self.peek() == "^":
-            self.take()
-            self.nest()
-            exponent = self.atom() if self.peek() == "{" else self.unary()  # right-associative: 2^3^2 = 2^9
-            self.depth -= 1
-            return ("^", base, exponent)
-        return base
-
-    def atom(self):
-        """A number, constant, bracketed group, tuple/interval, or command with its {arguments}."""
-        tok = self.take()
-        if isinstance(tok, tuple):
-            return tok
-        if tok in ("(", "[", "{"):
-            self.nest()
-            items = [self.expr()]
-            while tok != "{" and self.peek() == ",":
-                self.take()
-                items.append(self.expr())
-            close = self.take({"(": ")", "[": "]", "{": "}"}[tok]) if len(items) == 1 else self.take(")", "]")
-            self.depth -= 1
-            if len(items) == 1:
-                return items[0]
-            if tok == "(" and close == ")":
-                return ("tuple", items)
-            if len(items) != 2:
-                raise Unparseable("an interval has two ends")
-            return ("interval", items[0], items[1], tok == "(", close == ")")
-        if tok == "frac":
-            return ("frac", self.atom(), self.atom())
-        if tok == "sqrt":
-            index = 2
-            if self.peek() == "[":
-                self.take()
-                n = self.take()
-                self.take("]")
-                if not (isinstance(n, tuple) and n[1].denominator == 1 and 2 <= n[1] <= 16):
-                    raise Unparseable("root index")
-                index = int(n[1])
-            return ("root", self.atom(), index)
-        if tok in ("pi", "infty"):
-            return (tok,)
-        raise Unparseable(f"unexpected {tok!r}")
-
-
-def _int_literals(*nodes) -> bool:
-    return all(n[0] == "num" and n[1].denominator == 1 and n[2] is None for n in nodes)
-
-
-def _bounded(x: Fraction) -> Fraction:
-    if x.numerator.bit_length() > MAX_BITS or x.denominator.bit_length() > MAX_BITS:
-        raise Unparseable("value too large")
-    return x
-
-
-def _check_power(base_bits: int, exponent: Fraction) -> None:
-    if abs(exponent.numerator) > MAX_EXPONENT or exponent.denominator > 16 or base_bits * abs(exponent) > MAX_BITS:
-        raise Unparseable("power too large")
-
-
-def _rational(node) -> Fraction:
-    """Exact value with Fractions; _NeedSympy for pi, surds, infinity, tuples and intervals."""
-    kind = node[0]
-    if kind == "num":
-        return node[1]
-    if kind == "neg":
-        return -_rational(node[1])
-    if kind in ("+", "-", "*", "/", "frac"):
-        a, b = _rational(node[1]), _rational(node[2])
-        if kind in ("/", "frac") and b == 0:
-            raise Unparseable("division by zero")
-        return _bounded({"+": a + b, "-": a - b, "*": a * b}[kind] if kind in "+-*" else a / b)
-    if kind == "^":
-        base, exponent = _rational(node[1]), _rational(node[2])
-        _check_power(max(1, base.numerator.bit_length() + base.denominator.bit_length() - 1), exponent)
-        if base == 0 and exponent < 0:
-            raise Unparseable("division by zero")
-        if exponent.denominator != 1:
-            raise _NeedSympy
-        return _bounded(base ** int(exponent))
-    if kind == "root":
-        x, n = _rational(node[1]), node[2]
-        if x >= 0:
-            num, den = _int_root(x.numerator, n), _int_root(x.denominator, n)
-            if num is not None and den is not None:
-                return Fraction(num, den)
-    raise _NeedSympy
-
-
-def _int_root(x: int, n: int) -> int | None:
-    """The exact integer n-th root of x, or None (then sympy decides)."""
-    if x.bit_length() > 1000:
-        return None
-    guess = math.isqrt(x) if n == 2 else round(x ** (1 / n))
-    return next((r for r in (guess - 1, guess, guess + 1) if r >= 0 and r**n == x), None)
-
-
-def _symbolic(node):
-    """The value as sympy objects built node by node from the tree (never from text), each step size-checked."""
-    import sympy as sp
-
-    kind = node[0]
-    if kind == "num":
-        return sp.Rational(node[1].numerator, node[1].denominator)
-    if kind == "pi":
-        return sp.pi
-    if kind == "infty":
-        return sp.oo
-    if kind == "tuple":
-        return sp.Tuple(*(_symbolic(n) for n in node[1]))
-    if kind == "interval":
-        return sp.Interval(_number(node[1]), _number(node[2]), node[3], node[4])
-    if kind == "neg":
-        return _finite_or_inf(-_number(node[1]))
-    if kind in ("+", "-", "*", "/", "frac"):
-        a, b = _number(node[1]), _number(node[2])
-        if kind in ("/", "frac") and b == 0:
-            raise Unparseable("division by zero")
-        return _finite_or_inf({"+": a + b, "-": a - b, "*": a * b}[kind] if kind in "+-*" else a / b)
-    if kind == "^":
-        base, exponent = _number(node[1]), _number(node[2])
-        if not exponent.is_Rational:
-            raise Unparseable("irrational exponent")
-        bits = base.p.bit_length() + base.q.bit_length() if base.is_Rational else 64
-        _check_power(bits, Fraction(int(exponent.p), int(exponent.q)))
-        return _finite_or_inf(sp.Pow(base, exponent))
-    if kind == "root":
-        x = _number(node[1])
-        if x.is_Rational and (x.p.bit_length() > 256 or x.q.bit_length() > 256):
-            raise Unparseable("root of a huge number")
-        return _finite_or_inf(sp.root(x, node[2]))
-    raise Unparseable(kind)
-
-
-def _number(node):
-    import sympy as sp
-
-    value = _symbolic(node)
-    if not isinstance(value, sp.Expr) or isinstance(value, sp.Tuple):
-        raise Unparseable("not a number")
-    return value
-
-
-def _finite_or_inf(value):
-    import sympy as sp
-
-    if value.has(sp.nan, sp.zoo, sp.I) or value.is_extended_real is False:
-        raise Unparseable("not a real number")
-    if value.is_Rational and (value.p.bit_length() > MAX_BITS or value.q.bit_length() > MAX_BITS):
-        raise Unparseable("value too large")
-    return value
-
-
-_PLAIN = re.compile(r"[-+]?\d{1,1000}(?:\.(\d{0,1000}))?", re.ASCII)
+# ---------------------------------------------------------------- value (read by grpo_math.safe_math)
 
 
 @lru_cache(maxsize=16384)
 def _parse_normalized(s: str):
-    if not s or len(s) > MAX_ANSWER:
-        return None
-    m = _PLAIN.fullmatch(s)
-    if m:  # fast path: a plain number, no tokenizer, no sympy
-        return Fraction(s), (len(m.group(1)) if m.group(1) is not None else None)
-    try:
-        tree = _Parser(_tokenize(s)).top()
-        places = tree[2] if tree[0] == "num" else None
-        try:
-            return _rational(tree), places
-        except _NeedSympy:
-            return _symbolic(tree), None
-    except (Unparseable, ArithmeticError, RecursionError, TypeError, ValueError, AttributeError):
-        return None
+    """read_math, cached: a gold is read once per problem, not once per completion."""
+    return read_math(s)
 
 
 def parse_answer(s: str):
@@ -628,7 +352,14 @@ def has_xml_format(text: str, strict: bool = True) -> bool:
     return m is not None and not m.group(2).isspace()
 
 
-_OPTION = re.compile(r"(?:^|,)\s*([a-eA-E])\s*\)\s*(.*?)\s*(?=,\s*[a-eA-E]\s*\)|$)", re.DOTALL)
+# "a ) 12": the letter, any repeat of it ("a ) a ) 4 inches", "b ) b . 120 %"), then the value up to the next ", b )"
+# or the end.
+_OPTION = re.compile(
+    r"(?:^|,)\s*([a-e])\s*\)\s*(?:\1\s*(?:\)|\.(?=\s*\d))\s*)*(.*?)\s*(?=,\s*[a-e]\s*\)|$)", re.DOTALL | re.IGNORECASE
+)
+# A list written out as text, "['a ) 12', 'b ) 16']": its brackets, and the quotes around and between its items.
+_LIST_TEXT = re.compile(r"""\s*\[\s*(['"])(.*)\1\s*\]\s*""", re.DOTALL)
+_LIST_SEPARATOR = re.compile(r"""['"]\s*,\s*['"](?=\s*[a-e]\s*\))""", re.IGNORECASE)
 _LETTERS = [
     re.compile(r"\(\s*([a-eA-E])\s*\)"),  # (c)
     re.compile(r"(?<![\w(])([a-eA-E])\s*\)"),  # C) 18
@@ -639,10 +370,18 @@ _BARE = re.compile(r"[\W_]*([a-eA-E])[\W_]*")
 
 
 def parse_options(options: str | list) -> dict[str, str]:
-    """MathQA options 'a ) 12 , b ) 16 , ...' (or a list of 'a ) 12' items) -> {'a': '12', 'b': '16', ...}."""
+    """MathQA options 'a ) 12 , b ) 16 , ...' -> {'a': '12', 'b': '16', ...}.
+
+    Also a list of 'a ) 12' items, or such a list written out as text ("['a ) 12', 'b ) 16']", as some MathQA rows
+    are: read as text, its brackets and quotes dropped, never evaluated), and a letter written twice ('a ) a ) 4').
+    """
     if isinstance(options, (list, tuple)):
         options = " , ".join(str(o) for o in options)
-    return {m.group(1).lower(): m.group(2) for m in _OPTION.finditer(str(options)[: 4 * MAX_ANSWER])}
+    options = str(options)[: 4 * MAX_ANSWER]
+    listed = _LIST_TEXT.fullmatch(options)
+    if listed:
+        options = _LIST_SEPARATOR.sub(" , ", listed.group(2))
+    return {m.group(1).lower(): m.group(2) for m in _OPTION.finditer(options)}
 
 
 def extract_choice(text: str, options: str | None = None) -> str | None:

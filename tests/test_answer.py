@@ -1,5 +1,9 @@
 """grpo_math.answer: extraction, normalisation, equivalence and format, as tables with one comment per case."""
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from grpo_math.answer import (
@@ -185,9 +189,55 @@ def test_has_xml_format(text, strict, expected):
 OPTIONS = "a ) 12 , b ) 16 , c ) 18 , d ) 20 , e ) 24"
 
 
+MATHQA_TEST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mathqa" / "test.jsonl"
+
+
 def test_parse_options():
     assert parse_options(OPTIONS) == {"a": "12", "b": "16", "c": "18", "d": "20", "e": "24"}
     assert parse_options(["a ) 1 : 2", "b ) 3 : 2"]) == {"a": "1 : 2", "b": "3 : 2"}  # list form, ratios
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ("a ) 12 , b ) 16", {"a": "12", "b": "16"}),  # MathQA's own layout
+        ("A ) 12 , B ) 16", {"a": "12", "b": "16"}),  # capital letters, keys lower-case
+        ("a ) rs . 1,200 , b ) 1 : 2 , c ) ( 3 )", {"a": "rs . 1,200", "b": "1 : 2", "c": "( 3 )"}),  # commas, brackets
+        (["a ) 10", "b ) 12.5"], {"a": "10", "b": "12.5"}),  # a real list
+        ("['a ) 462 cm ²', 'b ) 400 cm ²']", {"a": "462 cm ²", "b": "400 cm ²"}),  # a list written out as text
+        ("['a ) 25 / √ π', 'b ) 20']", {"a": "25 / √ π", "b": "20"}),  # likewise, non-ASCII values
+        ("  ['a ) 1 : 8 .', 'b ) 1 : 2 .']  ", {"a": "1 : 8 .", "b": "1 : 2 ."}),  # likewise, with spaces around
+        ('["a ) it\'s 5", "b ) 6"]', {"a": "it's 5", "b": "6"}),  # double-quoted items keep an apostrophe
+        ("['a ) x', 'y', 'b ) 2']", {"a": "x', 'y", "b": "2"}),  # an item without a letter stays in the one before
+        ("['__import__(\"os\")', 'b ) 2']", {"b": "2"}),  # read as text, never evaluated
+        ("a ) a ) 4 inches , b ) b ) 6 inches", {"a": "4 inches", "b": "6 inches"}),  # repeated letter dropped
+        ("a ) 124 % , b ) b ) 120 %", {"a": "124 %", "b": "120 %"}),  # only some options repeat it
+        ("['a ) a ) 4', 'b ) b ) 6']", {"a": "4", "b": "6"}),  # list text and repeated letter together
+        ("a ) a . 0.6 , b ) b . 1", {"a": "0.6", "b": "1"}),  # repeated as "a ." before a number
+        ("a ) 11 am . , b ) 12 p . m .", {"a": "11 am .", "b": "12 p . m ."}),  # letters that are the value stay
+        ("a ) a . m . , b ) b", {"a": "a . m .", "b": "b"}),  # "a ." not before a number is the value
+        ("a ) b ) 5 , c ) 6", {"a": "b ) 5", "c": "6"}),  # another letter is no repeat
+        ("12 , 16 , 18", {}),  # no letters
+        ("[]", {}),  # an empty list
+    ],
+)
+def test_parse_options_table(options, expected):
+    assert parse_options(options) == expected
+
+
+@pytest.mark.skipif(not MATHQA_TEST.is_file(), reason="no shared MathQA test file")
+def test_parse_options_reads_every_mathqa_test_row():
+    with MATHQA_TEST.open(encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    assert len(rows) == 1000
+    bad = [
+        row["options"]
+        for row in rows
+        if sorted(parsed := parse_options(row["options"])) != list("abcde")
+        or not all(parsed.values())
+        or any(re.match(r"[a-e]\s*\)", v) for v in parsed.values())
+    ]
+    assert bad == []
 
 
 @pytest.mark.parametrize(

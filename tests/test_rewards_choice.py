@@ -35,3 +35,18 @@ def test_multiple_choice_reads_letters_when_a_row_has_no_options():
         1.0,
         0.0,
     ]
+
+
+@pytest.mark.parametrize(
+    "completion, options, expected",
+    [
+        ("The answer is 10.", "['a ) 10', 'b ) 12.5', 'c ) 15']", 1.0),  # a list written out as text
+        ("The answer is 12.5.", "['a ) 10', 'b ) 12.5', 'c ) 15']", 0.0),  # its other option
+        ("The answer is 6 cm.", "['a ) 6 cm', 'b ) 10 cm']", 1.0),  # with units
+        ("The answer is 4 inches.", "a ) a ) 4 inches , b ) b ) 6 inches", 1.0),  # repeated letter in each value
+        ("The answer is 0.6.", "a ) a . 0.6 , b ) b . 1", 1.0),  # repeated as "a ." before the number
+        ("The answer is (a).", "['a ) 10', 'b ) 12.5']", 1.0),  # a letter is read whatever the options
+    ],
+)
+def test_multiple_choice_reads_mathqa_option_layouts(completion, options, expected):
+    assert multiple_choice([completion], answer=["a"], options=[options]) == [expected]

@@ -1,16 +1,19 @@
 """Model output is data: no eval, bounded time and size, no signal; every built-in pickles and runs in threads/workers."""
 
+import ast
 import doctest
 import importlib
 import multiprocessing
 import pickle
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from grpo_math.answer import answers_match, extract_answer, extract_choice, has_xml_format
 from grpo_math.reward_tools import adversarial_completions
+from grpo_math.safe_math import read_math
 from rewards.choice import multiple_choice
 from rewards.correctness import integer_answer, numeric_correctness
 from rewards.format import xml_count, xml_format
@@ -73,6 +76,58 @@ def test_adversarial_set_scores_nothing_quickly(name):
         start = time.perf_counter()
         assert TEXT_REWARDS[name]([text]) in ([0.0], [None]), label
         assert time.perf_counter() - start < 1.0, label
+
+
+def test_safe_math_reads_bait_as_data_quickly(tmp_path):
+    """The parser alone, on the bodies of the bait: None or a value, never a side effect, never slow."""
+    marker = tmp_path / "pwned"
+    for label, text in bait(marker):
+        body = text.removeprefix("<answer>\n").removesuffix("\n</answer>")
+        start = time.perf_counter()
+        read_math(body)
+        assert time.perf_counter() - start < 1.0, label
+    assert not marker.exists()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE_RUNNERS = {"eval", "exec", "sympify", "parse_expr"}  # house rule 2: none of these in the library or the rewards
+PARSERS = [
+    "grpo_math/answer.py",
+    "grpo_math/safe_math.py",
+    *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "rewards").glob("*.py")),
+]
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p.relative_to(ROOT).as_posix() for d in ("grpo_math", "rewards") for p in (ROOT / d).rglob("*.py"))
+)
+def test_no_code_runner_is_called(path):
+    """eval( / exec( as builtins, sympify / parse_expr in any form (model.eval() is a method, not the builtin)."""
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CODE_RUNNERS:
+            found.append(f"{node.func.id}() at line {node.lineno}")
+        elif isinstance(node, ast.Attribute) and node.attr in {"sympify", "parse_expr"}:
+            found.append(f".{node.attr} at line {node.lineno}")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found += [
+                f"import {a.name} at line {node.lineno}" for a in node.names if a.name in {"sympify", "parse_expr"}
+            ]
+    assert found == []
+
+
+@pytest.mark.parametrize("path", PARSERS)
+def test_parsers_do_not_use_signal(path):
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "signal" not in imported
+
+
+def test_safe_math_docstring_examples_run():
+    result = doctest.testmod(importlib.import_module("grpo_math.safe_math"))
+    assert result.attempted > 0 and result.failed == 0
 
 
 @pytest.mark.parametrize(
