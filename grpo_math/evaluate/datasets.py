@@ -5,13 +5,12 @@ Every dataset becomes a list of `Problem`s with the gold answer and, for multipl
 prompt style a dataset is asked in is decided here too, so evaluation and training ask the same way.
 """
 
-import ast
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from grpo_math.answer import parse_options
 from grpo_math.errors import RecipeError, did_you_mean
 from grpo_math.prompts import get_prompt_style
 
@@ -129,26 +128,10 @@ def _math500(row) -> Problem:
     return Problem(row["problem"], row["answer"])
 
 
-_REPEATED_LETTER = re.compile(r"^[a-e]\s*\)\s*")
-_OPTION = re.compile(r"([a-e])\s*\)\s*(.*?)\s*(?=,\s*[a-e]\s*\)|$)", re.DOTALL)
-
-
-def parse_options(text) -> dict:
-    """MathQA's 'a ) 12 , b ) 16 , ...' -> {'a': '12', 'b': '16', ...}.
-
-    Some rows hold a list instead (or its repr, "['a ) 10', 'b ) 12.5', ...]"), some repeat the letter ('a ) a ) 4').
-    """
-    if isinstance(text, str) and text.startswith("[") and text.endswith("]"):
-        text = ast.literal_eval(text)  # dataset text, not model output; literal_eval builds literals only
-    if isinstance(text, (list, tuple)):
-        text = " , ".join(text)
-    return {m.group(1): _REPEATED_LETTER.sub("", m.group(2)).strip() for m in _OPTION.finditer(text)}
-
-
 def _mathqa(row) -> Problem:
     # The hub copy capitalises `Problem`; the shared jsonl does not.
     question = row.get("problem") or row.get("Problem")
-    options = parse_options(row["options"])
+    options = parse_options(row["options"])  # the same reading as the multiple_choice reward
     gold = row["correct"].strip().lower()
     if len(options) != 5 or gold not in options:
         raise RecipeError(
