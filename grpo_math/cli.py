@@ -23,6 +23,16 @@ def train_main(argv: list[str]) -> int:
     return 0
 
 
+def sft_main(argv: list[str]) -> int:
+    from grpo_math.recipe import load_recipe
+    from grpo_math.sft import run
+
+    dry_run = "--dry-run" in argv
+    recipe = load_recipe([a for a in argv if a != "--dry-run"])
+    run(recipe, dry_run=dry_run)
+    return 0
+
+
 def eval_main(argv: list[str]) -> int:
     from grpo_math.evaluate.runner import run_eval
     from grpo_math.recipe import load_recipe
@@ -35,7 +45,7 @@ def _commands():
     from grpo_math import reward_tools
 
     rewards = {"list": reward_tools.main_list, "check": reward_tools.main_check, "score": reward_tools.main_score}
-    return {"train": train_main, "eval": eval_main, "rewards": rewards}
+    return {"train": train_main, "sft": sft_main, "eval": eval_main, "rewards": rewards}
 
 
 def guarded(fn, argv: list[str]) -> int:

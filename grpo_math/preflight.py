@@ -46,9 +46,17 @@ def where_generation_runs(config) -> str:
 
 def check(recipe, config, need_vllm_installed: bool) -> None:
     """Fail early, with the fix, on what would otherwise fail after minutes of model loading."""
-    from grpo_math.registry import build_reward_funcs
+    if recipe.task == "sft":
+        from grpo_math.coldstart import check_sources
 
+        check_sources(recipe.data)
+    if recipe.get("warm_start"):
+        from grpo_math.warm_start import check_warm_start
+
+        check_warm_start(recipe)
     if recipe.task == "grpo":
+        from grpo_math.registry import build_reward_funcs
+
         if not recipe.rewards:
             raise RecipeError("the rewards section is empty: add e.g. rewards.numeric_correctness.weight=1.0")
         build_reward_funcs(recipe.rewards, source_columns(recipe.data))
@@ -56,7 +64,31 @@ def check(recipe, config, need_vllm_installed: bool) -> None:
             raise RecipeError("trainer.use_vllm=true needs vLLM: pip install 'grpo-math[vllm]' (or trainer.use_vllm=false)")
 
 
+def sft_summary(recipe, config) -> str:
+    n = count_prompts(recipe.data)
+    per_step = config.per_device_train_batch_size * world_size() * config.gradient_accumulation_steps
+    if config.max_steps and config.max_steps > 0:
+        steps = config.max_steps
+    else:
+        steps = None if n is None else max(1, n // per_step) * int(config.num_train_epochs)
+    lora = recipe.model.lora
+    lines = [
+        f"processes:                 {world_size()}",
+        f"training examples:         {n if n is not None else 'unknown until downloaded'}",
+        f"examples per optimizer step: {per_step}",
+        f"total optimizer steps:     {steps if steps is not None else 'unknown (example count unknown offline)'}",
+        f"epochs over the data:      {f'{steps * per_step / n:.2f}' if steps and n else 'unknown'}",
+        f"loss on:                   {'whole sequence' if config.completion_only_loss is False else 'completion only'}",
+        f"max length (tokens):       {config.max_length}",
+        f"weights trained:           {f'LoRA r={lora.r} alpha={lora.alpha}' if lora else 'all (full fine-tuning)'}",
+        f"output dir:                {config.output_dir}",
+    ]
+    return "preflight (SFT):\n  " + "\n  ".join(lines)
+
+
 def summary(recipe, config) -> str:
+    if recipe.task == "sft":
+        return sft_summary(recipe, config)
     n = count_prompts(recipe.data)
     steps = total_steps(config, n)
     g = config.num_generations
@@ -72,6 +104,8 @@ def summary(recipe, config) -> str:
         f"rewards:                   {', '.join(f'{k} x{v.weight:g}' for k, v in recipe.rewards.items())}",
         f"output dir:                {config.output_dir}",
     ]
-    if recipe.task == "sft":
-        lines = [line for line in lines if not line.startswith(("generations", "prompts per", "rewards", "generation:"))]
+    if recipe.get("warm_start"):
+        from grpo_math.warm_start import describe
+
+        lines.append(f"warm start:                {describe(recipe)}")
     return "preflight:\n  " + "\n  ".join(lines)

@@ -50,6 +50,7 @@ def run(recipe, dry_run: bool = False):
 
 
 def train(recipe, config):
+    from grpo_math import warm_start
     from grpo_math.callbacks import dashboard_callbacks, finish_wandb, start_wandb
     from grpo_math.card import write_model_card
     from grpo_math.data.build import build_dataset, drop_long_prompts
@@ -58,10 +59,14 @@ def train(recipe, config):
     from grpo_math.registry import build_reward_funcs
     from grpo_math.trainer import GRPOMathTrainer
 
-    model_path = resolve_model_path(recipe.model.name_or_path)
+    base_path = resolve_model_path(recipe.model.name_or_path)
+    start_path = warm_start.resolve(recipe)  # None, or the warm start's model (running its SFT recipe if unfinished)
+    model_path = start_path or base_path
     tokenizer = load_tokenizer(recipe.model, model_path)
     dataset = drop_long_prompts(build_dataset(recipe.data), tokenizer, recipe.data.max_prompt_length)
     reward_funcs, config.reward_weights = build_reward_funcs(recipe.rewards, dataset.column_names)
+    if start_path:  # eval/step_0.json = the base model, eval/warm_start.json = where GRPO starts
+        warm_start.evaluate_stages(recipe, config.output_dir, base_path, start_path)
     start_wandb(recipe, config)  # main process only, bounded; W&B off or unreachable -> dropped from report_to
     trainer = GRPOMathTrainer(  # GRPOTrainer + timing split, gold answers and batch accuracy for the dashboard
         model=load_policy(recipe.model, model_path),
@@ -73,7 +78,10 @@ def train(recipe, config):
         callbacks=dashboard_callbacks(recipe),  # completion tables, alarms, training_curves.png
         prompt_style=recipe.data.prompt,
     )
-    trainer.add_callback(EvalCallback(trainer, recipe))  # eval before step 0, every eval.every steps, at the end
+    evaluations = EvalCallback(trainer, recipe)  # eval before step 0, every eval.every steps, at the end
+    if start_path:
+        evaluations.steps.append(0)  # step 0 is the base model's, evaluated above: the policy's would overwrite it
+    trainer.add_callback(evaluations)
     trainer.train()
     trainer.save_model(config.output_dir)
     write_model_card(trainer, recipe)  # <output_dir>/README.md: measured speeds, hardware, rewards, before/after eval

@@ -1,0 +1,112 @@
+"""The SFT run, top to bottom: recipe -> SFTConfig -> preflight -> prompt/completion data -> model -> SFTTrainer -> save.
+
+TRL's SFTTrainer does the work: a conversational prompt/completion dataset (grpo_math.coldstart) gets the chat
+template applied and the loss on the completion only; `model.lora` hands a peft LoraConfig to it.
+
+The output dir always ends up holding one complete, loadable model (a LoRA run merges its adapter into the base,
+keeping the adapter itself in `adapter/`), because the point of an SFT run is a model to evaluate or to start GRPO
+from. `sft_complete.json` is written last: its presence is what "this SFT run finished" means (grpo_math.warm_start).
+"""
+
+import json
+import os
+import time
+from pathlib import Path
+
+from grpo_math import preflight
+from grpo_math.errors import RecipeError
+from grpo_math.recipe import save_recipe
+from grpo_math.trl_config import build_trl_config
+
+COMPLETE_MARKER = "sft_complete.json"
+
+
+def is_complete(output_dir: str | Path) -> bool:
+    out = Path(output_dir)
+    return (out / COMPLETE_MARKER).is_file() and (out / "config.json").is_file()
+
+
+def run(recipe, dry_run: bool = False):
+    if recipe.task != "sft":
+        raise RecipeError(
+            f"recipe {recipe.name!r} has task={recipe.task}: run it with launch/grpo.py, or set task: sft"
+        )
+    config = build_trl_config(recipe)
+    preflight.check(recipe, config, need_vllm_installed=False)
+    if dry_run:
+        from grpo_math.train import dry_run_report
+
+        print(dry_run_report(recipe, config))
+        return None
+    from accelerate import PartialState
+
+    if PartialState().is_main_process:
+        print(preflight.summary(recipe, config))
+        save_recipe(recipe, config.output_dir)
+    return train(recipe, config)
+
+
+def train(recipe, config):
+    from trl import SFTTrainer
+
+    from grpo_math.coldstart import build_sft_dataset
+    from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
+
+    started = time.time()
+    model_path = resolve_model_path(recipe.model.name_or_path)
+    tokenizer = load_tokenizer(recipe.model, model_path)
+    dataset = build_sft_dataset(recipe.data, tokenizer)
+    trainer = SFTTrainer(
+        model=load_policy(recipe.model, model_path),
+        args=config,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=lora_config(recipe.model),
+    )
+    trainer.train()
+    save_final(trainer, config.output_dir)
+    if trainer.accelerator.is_main_process:
+        _write_marker(config.output_dir, recipe, trainer, model_path, len(dataset), time.time() - started)
+    trainer.accelerator.wait_for_everyone()
+    return trainer
+
+
+def save_final(trainer, output_dir: str) -> None:
+    """A complete model in output_dir; with LoRA the adapter goes to output_dir/adapter and is merged into the base."""
+    if not _is_peft(trainer):
+        trainer.save_model(output_dir)
+        return
+    adapter_dir = os.path.join(output_dir, "adapter")
+    trainer.save_model(adapter_dir)  # gathers sharded weights under FSDP/ZeRO; writes on the main process only
+    if trainer.accelerator.is_main_process:
+        from peft import AutoPeftModelForCausalLM
+
+        merged = AutoPeftModelForCausalLM.from_pretrained(adapter_dir, dtype=trainer.model.dtype).merge_and_unload()
+        merged.save_pretrained(output_dir)
+        trainer.processing_class.save_pretrained(output_dir)
+    trainer.accelerator.wait_for_everyone()
+
+
+def _is_peft(trainer) -> bool:
+    from peft import PeftModel
+
+    return isinstance(trainer.accelerator.unwrap_model(trainer.model), PeftModel)
+
+
+def _write_marker(output_dir, recipe, trainer, base_model: str, rows: int, seconds: float) -> None:
+    state = trainer.state
+    losses = [h["loss"] for h in state.log_history if "loss" in h]
+    info = {
+        "recipe": recipe.name,
+        "base_model": recipe.model.name_or_path,
+        "base_model_path": base_model,
+        "lora": recipe.model.lora is not None,
+        "train_rows": rows,
+        "global_step": state.global_step,
+        "first_loss": losses[0] if losses else None,
+        "last_loss": losses[-1] if losses else None,
+        "seconds": round(seconds, 1),
+    }
+    tmp = Path(output_dir) / f".{COMPLETE_MARKER}.tmp"
+    tmp.write_text(json.dumps(info, indent=2) + "\n")
+    os.replace(tmp, Path(output_dir) / COMPLETE_MARKER)  # atomic: a reader sees no marker or a whole one

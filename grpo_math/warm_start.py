@@ -1,0 +1,165 @@
+"""A GRPO recipe's `warm_start`: the model GRPO starts from instead of model.name_or_path.
+
+    warm_start: {recipe: quickstart_sft, overrides: [trainer.max_steps=40]}   run this SFT recipe first
+    warm_start: {checkpoint: outputs/my_sft}                                  or start from a saved model
+
+An SFT recipe is run only when its output dir holds no finished run (grpo_math.sft.COMPLETE_MARKER), so a second
+`launch/grpo.py` reuses it. It runs in a child process, one process, with the launcher's distributed environment
+removed: under `accelerate launch` every rank gets here, the first to take a file lock runs the SFT, the others wait
+on the lock and then find it finished (the lock needs a filesystem with working flock, as a local disk has). A big
+SFT that should use every GPU is run first with `accelerate launch launch/sft.py`, and is then simply reused.
+
+model.name_or_path stays the base the warm start came from: the baseline evaluation (eval/step_0.json) measures it.
+"""
+
+import fcntl
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from grpo_math.errors import RecipeError
+
+# Set by torchrun / accelerate launch; a child that inherited them would wait forever for ranks that never come.
+_DISTRIBUTED_ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK",
+                    "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RUN_ID")  # fmt: skip
+
+
+def check_warm_start(recipe) -> None:
+    """One-line errors, before anything loads: exactly one of recipe/checkpoint, an SFT recipe on the same base."""
+    ws = recipe.warm_start
+    if bool(ws.recipe) == bool(ws.checkpoint):
+        raise RecipeError(
+            "warm_start needs exactly one of warm_start.recipe=<sft recipe> or warm_start.checkpoint=<dir>"
+        )
+    if ws.checkpoint:
+        if ws.overrides:
+            raise RecipeError(
+                "warm_start.overrides apply to warm_start.recipe; with a checkpoint there is nothing to run"
+            )
+        return
+    sft = sft_recipe(recipe)
+    if sft.model.name_or_path != recipe.model.name_or_path:
+        raise RecipeError(
+            f"warm_start.recipe={ws.recipe} fine-tunes {sft.model.name_or_path} but model.name_or_path is "
+            f"{recipe.model.name_or_path}: make them the same (e.g. warm_start.overrides=[model.name_or_path=...])"
+        )
+
+
+def sft_recipe(recipe):
+    """The warm start's SFT recipe, loaded with its overrides and validated like any recipe."""
+    from grpo_math.recipe import load_recipe
+
+    ws = recipe.warm_start
+    sft = load_recipe([f"recipe={ws.recipe}", *ws.overrides])
+    if sft.task != "sft":
+        raise RecipeError(
+            f"warm_start.recipe={ws.recipe} has task={sft.task}: a warm start runs an SFT recipe (task: sft)"
+        )
+    return sft
+
+
+def sft_output_dir(recipe) -> Path:
+    from grpo_math.trl_config import build_trl_config
+
+    return Path(build_trl_config(sft_recipe(recipe)).output_dir)
+
+
+def describe(recipe) -> str:
+    """One preflight line: what the warm start will do."""
+    from grpo_math.sft import is_complete
+
+    ws = recipe.warm_start
+    if ws.checkpoint:
+        return f"from checkpoint {ws.checkpoint}"
+    out = sft_output_dir(recipe)
+    state = "finished there, reused" if is_complete(out) else "runs first"
+    return f"SFT recipe {ws.recipe} -> {out} ({state})"
+
+
+def sft_command(recipe) -> list[str]:
+    ws = recipe.warm_start
+    return [sys.executable, "-m", "grpo_math.cli", "sft", f"recipe={ws.recipe}", *ws.overrides]
+
+
+def resolve(recipe) -> str | None:
+    """The model path GRPO starts from: None without a warm start; runs the SFT recipe when it has not finished."""
+    from grpo_math.model import resolve_model_path
+    from grpo_math.sft import is_complete
+
+    ws = recipe.get("warm_start")
+    if not ws:
+        return None
+    check_warm_start(recipe)
+    if ws.checkpoint:
+        return resolve_model_path(ws.checkpoint)
+    out = sft_output_dir(recipe)
+    if not is_complete(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out.parent / f".{out.name}.warm_start.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # other ranks / runs wait here, then find the run finished
+            if not is_complete(out):
+                _run_sft(recipe, out)
+    else:
+        print(f"[grpo-math] warm start: reusing the finished SFT run in {out} (delete it to run it again)")
+    return str(out)
+
+
+def _run_sft(recipe, out: Path) -> None:
+    command = sft_command(recipe)
+    shown = " ".join(["python launch/sft.py", *command[4:]])
+    print(f"[grpo-math] warm start: no finished SFT run in {out}; running `{shown}`", flush=True)
+    env = {k: v for k, v in os.environ.items() if k not in _DISTRIBUTED_ENV and not k.startswith("ACCELERATE_")}
+    # launch/grpo.py runs from a checkout without installing: the child must import the same grpo_math.
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH")])
+    )
+    done = subprocess.run(command, env=env, check=False)
+    from grpo_math.sft import is_complete
+
+    if done.returncode != 0 or not is_complete(out):
+        raise RecipeError(f"the warm-start SFT run `{shown}` failed (exit code {done.returncode}; its log is above)")
+
+
+STAGE_FILE = "warm_start.json"  # beside eval/step_<N>.json: the model GRPO starts from, before its first step
+
+
+def evaluate_stages(recipe, output_dir, base_path: str, start_path: str) -> None:
+    """eval/step_0.json = the base model, before the warm start (so before/after compares with where it all began);
+    eval/warm_start.json = the warm-started model GRPO begins from (so what GRPO itself added can be read off).
+
+    Both ask the same held-out problems, with the same settings, as the in-training evaluations.
+    """
+    if not recipe.eval.datasets:
+        return
+    from accelerate import PartialState
+
+    from grpo_math.evaluate.callback import step_file
+    from grpo_math.evaluate.generate import load_eval_tokenizer
+    from grpo_math.evaluate.runner import (
+        check_eval,
+        evaluate,
+        hf_generator,
+        load_eval_problems,
+        markdown_table,
+        write_report,
+    )
+    from grpo_math.model import load_policy
+
+    check_eval(recipe)
+    problems = load_eval_problems(recipe)
+    state = PartialState()
+    stages = (
+        ("base", base_path, recipe.model.name_or_path, step_file(output_dir, 0)),
+        ("warm_start", start_path, f"{recipe.model.name_or_path} + warm start ({recipe.warm_start.recipe or start_path})",
+         Path(output_dir) / "eval" / STAGE_FILE),
+    )  # fmt: skip
+    for stage, path, label, target in stages:
+        tokenizer = load_eval_tokenizer(recipe.model, path)
+        model = load_policy(recipe.model, path).to(state.device).eval()
+        report = evaluate(problems, hf_generator(model, tokenizer, recipe.eval), tokenizer, model_name=label, step=0)
+        report["stage"] = stage
+        del model
+        if state.is_main_process:
+            write_report(report, target)
+            print(f"[grpo-math] {stage} model ({label}) -> {target}\n{markdown_table(report)}", flush=True)
