@@ -44,6 +44,13 @@ def where_generation_runs(config) -> str:
     return f"vLLM colocated in each training process (gpu_memory_utilization={config.vllm_gpu_memory_utilization})"
 
 
+def precision(recipe, config) -> str:
+    if config.bf16 or config.fp16:
+        return "bf16 mixed precision" if config.bf16 else "fp16 mixed precision"
+    asked = [k for k in ("bf16", "fp16") if recipe.trainer.get(k)]
+    return f"fp32 ({asked[0]} asked for, but no CUDA device here)" if asked else "fp32"
+
+
 def check(recipe, config, need_vllm_installed: bool) -> None:
     """Fail early, with the fix, on what would otherwise fail after minutes of model loading."""
     if recipe.task == "sft":
@@ -60,8 +67,17 @@ def check(recipe, config, need_vllm_installed: bool) -> None:
         if not recipe.rewards:
             raise RecipeError("the rewards section is empty: add e.g. rewards.numeric_correctness.weight=1.0")
         build_reward_funcs(recipe.rewards, source_columns(recipe.data))
+        from grpo_math.reward_tools import check_rewards
+
+        failures = check_rewards(recipe)  # gold completions must score best, adversarial ones worst
+        if failures:
+            raise RecipeError(f"reward check failed: {failures[0]} (details: grpo-math rewards check recipe={recipe.name})")
         if config.use_vllm and need_vllm_installed and importlib.util.find_spec("vllm") is None:
             raise RecipeError("trainer.use_vllm=true needs vLLM: pip install 'grpo-math[vllm]' (or trainer.use_vllm=false)")
+    if recipe.eval.datasets:
+        from grpo_math.evaluate.runner import check_eval
+
+        check_eval(recipe)  # unknown eval datasets, missing local files, k > 1 at temperature 0
 
 
 def sft_summary(recipe, config) -> str:
@@ -101,6 +117,7 @@ def summary(recipe, config) -> str:
         f"completions per step:      {completions}",
         f"total optimizer steps:     {steps if steps is not None else 'unknown (prompt count unknown offline)'}",
         f"generation:                {where_generation_runs(config)}",
+        f"precision:                 {precision(recipe, config)}",
         f"rewards:                   {', '.join(f'{k} x{v.weight:g}' for k, v in recipe.rewards.items())}",
         f"output dir:                {config.output_dir}",
     ]

@@ -93,3 +93,25 @@ def test_vllm_is_never_imported_unless_asked():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_preflight_runs_the_reward_check(tmp_path):
+    from grpo_math.train import run
+
+    plugin = tmp_path / "inverted.py"
+    plugin.write_text(
+        "def inverted(completions, **kwargs):\n"
+        "    # scores the format backwards: gold completions get the minimum\n"
+        "    texts = [c[-1]['content'] if isinstance(c, list) else c for c in completions]\n"
+        "    return [0.0 if '<answer>' in t else 1.0 for t in texts]\n"
+    )
+    recipe = load_recipe(["recipe=quickstart", f"rewards.inverted.fn={plugin}:inverted"])
+    with pytest.raises(RecipeError, match="reward check failed: .*inverted"):
+        run(recipe, dry_run=True)
+
+
+def test_preflight_checks_the_eval_section():
+    from grpo_math.train import run
+
+    with pytest.raises(RecipeError, match="did you mean gsm8k"):
+        run(load_recipe(["recipe=quickstart", "eval.datasets=[gsm8kk]"]), dry_run=True)
