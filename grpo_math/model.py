@@ -49,7 +49,8 @@ def torch_dtype(dtype: str):
     return getattr(torch, dtype)
 
 
-def load_tokenizer(model_cfg, path: str):
+def load_tokenizer(model_cfg, path: str, require_chat_template: bool = True):
+    """Left-padded tokenizer (batched generation); evaluation decides about a missing chat template per prompt style."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path, revision=model_cfg.get("revision"), padding_side="left")
@@ -57,7 +58,7 @@ def load_tokenizer(model_cfg, path: str):
         tokenizer.pad_token = tokenizer.eos_token
     if model_cfg.get("chat_template"):
         tokenizer.chat_template = model_cfg.chat_template
-    if tokenizer.chat_template is None:
+    if require_chat_template and tokenizer.chat_template is None:
         raise RecipeError(
             f"{model_cfg.name_or_path} has no chat template and the prompts are chat messages: "
             "set model.chat_template or use an -Instruct model"

@@ -30,15 +30,10 @@ def render_prompt(tokenizer, messages: list[dict], model_name: str, style: str) 
 
 
 def load_eval_tokenizer(model_cfg, path: str):
-    """Like grpo_math.model.load_tokenizer, but a missing chat template is decided per prompt style (render_prompt)."""
-    from transformers import AutoTokenizer
+    """grpo_math.model.load_tokenizer, but a missing chat template is decided per prompt style (render_prompt)."""
+    from grpo_math.model import load_tokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(path, revision=model_cfg.get("revision"), padding_side="left")
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    if model_cfg.get("chat_template"):
-        tokenizer.chat_template = model_cfg.chat_template
-    return tokenizer
+    return load_tokenizer(model_cfg, path, require_chat_template=False)
 
 
 def generate_hf(
