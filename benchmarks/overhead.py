@@ -56,7 +56,8 @@ def main():
 
     ours_cmd = [sys.executable, "launch/grpo.py", "recipe=quickstart", *overrides, f"trainer.output_dir={tmp}/ours"]
     peer_cmd = [sys.executable, "benchmarks/plain_trl_grpo.py", model_dir, str(data), f"{tmp}/peer", str(args.steps)]
-    peer_cmd.append(json.dumps({**shared, "report_to": "none"}))
+    # bf16 as our side resolved it: TRL defaults bf16=True, which a plain script on a CPU must turn off by hand
+    peer_cmd.append(json.dumps({**shared, "report_to": "none", "bf16": config.bf16}))
     ours, peer = [], []
     for i in range(args.repeats):
         ours.append(timed(ours_cmd) / args.steps)
