@@ -68,6 +68,16 @@ def train(recipe, config):
     if trainer.accelerator.is_main_process:
         _write_marker(config.output_dir, recipe, trainer, model_path, len(dataset), time.time() - started)
     trainer.accelerator.wait_for_everyone()
+    if recipe.eval.datasets:  # launch/eval.py's harness on the model just saved -> <output_dir>/eval_results.json
+        from omegaconf import OmegaConf
+
+        from grpo_math.evaluate.runner import run_eval
+
+        run_eval(
+            OmegaConf.merge(
+                recipe, {"model": {"name_or_path": config.output_dir}, "trainer": {"output_dir": config.output_dir}}
+            )
+        )
     return trainer
 
 

@@ -66,8 +66,9 @@ def test_sources_without_solutions_are_refused(monkeypatch):
 
 
 @pytest.mark.parametrize("lora", [False, True], ids=["full", "lora"])
-def test_sft_run_saves_a_complete_model_and_marker(tiny_model_dir, tmp_path, lora):
+def test_sft_run_saves_a_complete_model_marker_and_eval(tiny_model_dir, tmp_path, lora):
     extra = ["model.lora.r=4"] if lora else []
+    extra += ["eval.datasets=[basic_arithmetic]", "eval.limit=2", "eval.max_new_tokens=4"]
     recipe = sft_recipe(f"model.name_or_path={tiny_model_dir}", f"trainer.output_dir={tmp_path}", *TINY, *extra)
     trainer = run(recipe)
     assert trainer.state.global_step == 2
@@ -87,6 +88,9 @@ def test_sft_run_saves_a_complete_model_and_marker(tiny_model_dir, tmp_path, lor
     from transformers import AutoModelForCausalLM
 
     assert AutoModelForCausalLM.from_pretrained(tmp_path).num_parameters() > 0
+    # eval.datasets set: the saved model is evaluated with launch/eval.py's harness
+    results = json.loads((tmp_path / "eval_results.json").read_text())
+    assert results["model"] == str(tmp_path) and results["datasets"]["basic_arithmetic"]["n"] == 2
 
 
 def test_a_grpo_recipe_is_not_an_sft_run():
