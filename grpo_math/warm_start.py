@@ -101,8 +101,44 @@ def resolve(recipe) -> str | None:
             if not is_complete(out):
                 _run_sft(recipe, out)
     else:
+        _refuse_a_different_run(out, recipe)
         print(f"[grpo-math] warm start: reusing the finished SFT run in {out} (delete it to run it again)")
     return str(out)
+
+
+# What may differ between a finished SFT run and the recipe asking for it without changing the model it made.
+_NOT_THE_MODEL = ("wandb.", "eval.", "trainer.report_to", "trainer.logging_steps")
+
+
+def _refuse_a_different_run(out: Path, recipe) -> None:
+    """A finished run of other settings (an edited recipe, other overrides) is never reused silently."""
+    from omegaconf import OmegaConf
+
+    saved = out / "recipe.yaml"
+    if not saved.is_file():
+        return
+    there = _flat(OmegaConf.to_container(OmegaConf.load(saved), resolve=True))
+    here = _flat(OmegaConf.to_container(sft_recipe(recipe), resolve=True))
+    differ = sorted(
+        k for k in there.keys() | here.keys() if there.get(k) != here.get(k) and not k.startswith(_NOT_THE_MODEL)
+    )
+    if differ:
+        k = differ[0]
+        raise RecipeError(
+            f"{out} holds a finished SFT run of other settings ({k}: {there.get(k)!r} there, {here.get(k)!r} now"
+            f"{f', and {len(differ) - 1} more' if len(differ) > 1 else ''}): delete {out} to run it again, or give "
+            "the warm start another dir with warm_start.overrides=[trainer.output_dir=...]"
+        )
+
+
+def _flat(node, prefix: str = "") -> dict:
+    """{'trainer': {'max_steps': 60}} -> {'trainer.max_steps': 60}"""
+    if not isinstance(node, dict) or not node:
+        return {prefix: node}
+    out = {}
+    for key, value in node.items():
+        out.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
 
 
 def _run_sft(recipe, out: Path) -> None:

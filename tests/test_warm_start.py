@@ -68,6 +68,19 @@ def test_a_finished_sft_run_is_reused(tmp_path, monkeypatch):
     assert "(finished there, reused)" in warm_start.describe(recipe)
 
 
+def test_a_finished_run_of_other_settings_is_not_reused_silently(tmp_path, monkeypatch):
+    from grpo_math.recipe import save_recipe
+
+    out = tmp_path / "sft"
+    recipe = with_sft_overrides(grpo_recipe(), f"trainer.output_dir={out}")
+    fake_finished_run(out)
+    save_recipe(warm_start.sft_recipe(recipe), out)  # what sft.run saves beside the model
+    assert warm_start.resolve(recipe) == str(out)  # the same settings: reused
+    with_sft_overrides(recipe, f"trainer.output_dir={out}", "trainer.num_train_epochs=2", "wandb.project=other")
+    with pytest.raises(RecipeError, match=r"other settings \(trainer.num_train_epochs: 1 there, 2 now\): delete"):
+        warm_start.resolve(recipe)  # wandb.project differs too, but does not change the model
+
+
 def test_two_processes_starting_together_run_the_sft_once(tmp_path, monkeypatch):
     """flock excludes separate open()s of the lock file even within one process, so two threads stand in for two
     ranks of `accelerate launch`: one runs the SFT, the other waits and then reuses it."""
