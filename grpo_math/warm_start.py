@@ -103,7 +103,7 @@ def resolve(recipe) -> str | None:
     else:
         _refuse_a_different_run(out, recipe)
         print(f"[grpo-math] warm start: reusing the finished SFT run in {out} (delete it to run it again)")
-    return str(out)
+    return str(out.resolve())  # absolute: it names the base in saved configs and adapters, read from anywhere
 
 
 # What may differ between a finished SFT run and the recipe asking for it without changing the model it made.
