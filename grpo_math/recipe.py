@@ -74,7 +74,7 @@ def load_recipe(args: list[str], trainer_fields: set[str] | None = None) -> Dict
     path = find_recipe(ref)
     try:
         cfg = OmegaConf.load(path)
-    except Exception as e:  # YAML syntax: say which file and where
+    except Exception as e:  # noqa: BLE001 -- YAML syntax: say which file and where
         raise RecipeError(f"cannot read recipe {path}: {str(e).splitlines()[0]}") from None
     if not isinstance(cfg, DictConfig):
         raise RecipeError(f"recipe {path} must be a YAML mapping of sections (model, data, rewards, trainer, ...)")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 
-from grpo_math.cli import guarded, train_main  # noqa: E402
+from grpo_math.cli import guarded, train_main
 
 if __name__ == "__main__":
     sys.exit(guarded(train_main, sys.argv[1:]))

@@ -82,7 +82,7 @@ def test_missing_empty_and_unreadable_files(tmp_path):
     with pytest.raises(RecipeError, match="does not exist"):
         load_source("gsm8k", source(path=str(tmp_path / "nope.jsonl")), "xml")
     (tmp_path / "x.txt").write_text("hi")
-    with pytest.raises(RecipeError, match="use a \.jsonl"):
+    with pytest.raises(RecipeError, match=r"use a \.jsonl"):
         load_source("gsm8k", source(path=str(tmp_path / "x.txt")), "xml")
     (tmp_path / "broken.jsonl").write_text("{not json\n")
     with pytest.raises(RecipeError, match="cannot read"):

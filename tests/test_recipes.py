@@ -1,6 +1,5 @@
 """Every recipe loads; overrides, deletions and typos behave; the launch-command header is right."""
 
-from pathlib import Path
 
 import pytest
 

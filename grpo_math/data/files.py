@@ -18,7 +18,7 @@ def read_records(path: str, split: str = "train"):
 
     try:
         return datasets.load_dataset(fmt, data_files={split: str(p)}, split=split)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 -- any reader failure becomes one line naming the file
         raise RecipeError(f"cannot read {p} as {fmt}: {str(e).splitlines()[0][:200]}") from None
 
 

@@ -48,7 +48,7 @@ def _generate(name: str, source, seed: int, keep=lambda entry: True):
     raise RecipeError(f"{name}: only {made} distinct {source.split} problems for size={size}; widen its config")
 
 
-_HASH_LINE = re.compile(r"\n?####.*$", re.S)
+_HASH_LINE = re.compile(r"\n?####.*$", re.DOTALL)
 
 
 def gsm_symbolic_records(source, seed: int):

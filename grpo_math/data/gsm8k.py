@@ -31,7 +31,7 @@ def records(source, seed: int):
 
         try:
             ds = datasets.load_dataset(HUB_ID, "main", split=source.split)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 -- hub, network or cache failure: one line with the fix
             raise RecipeError(
                 f"cannot load {HUB_ID} split {source.split!r} ({str(e).splitlines()[0][:120]}): "
                 "check the network/HF_HUB_OFFLINE, or set data.sources.gsm8k.path to a local jsonl"
