@@ -5,7 +5,8 @@ frac_reward_zero_std, completions/clipped_ratio; our batch/* and timing/*) and t
 `<output_dir>/eval/step_<N>.json`. Four panels, each drawn only when its data is there:
 
     rewards           each reward function's mean (unweighted, 0..1) and the weighted total
-    accuracy          training batches (accuracy, format rate) and each eval dataset's accuracy
+    accuracy          training batches (accuracy, format rate), each eval dataset's accuracy from where GRPO
+                      starts, and the base model's (x) when the run warm-started
     learning signal   frac_reward_zero_std and the fraction of completions clipped at max length
     time per step     generation / reward / logprobs / forward_backward / optimizer, stacked
 
@@ -39,19 +40,39 @@ def reward_keys(log_history: list[dict]) -> list[str]:
 
 
 def eval_series(output_dir) -> dict[str, tuple[list[int], list[float]]]:
-    """dataset -> (steps, accuracy) from <output_dir>/eval/step_<N>.json, in step order."""
-    points: dict[str, list[tuple[int, float]]] = {}
-    for path in Path(output_dir, "eval").glob("step_*.json"):
+    """dataset -> (steps, accuracy) of the policy GRPO trains, in step order, from <output_dir>/eval/step_<N>.json.
+
+    With a warm start, eval/step_0.json holds the base model (stage "base") and eval/warm_start.json the model GRPO
+    starts from: the line then starts at the warm start, so it shows what GRPO itself did (see `base_points`).
+    """
+    points: dict[str, dict[int, float]] = {}
+    paths = sorted(Path(output_dir, "eval").glob("step_*.json")) + [Path(output_dir, "eval", "warm_start.json")]
+    for path in paths:
+        report = _read_report(path)
+        if report is None or report.get("stage") == "base":
+            continue
         match = _EVAL_FILE.search(path.name)
-        try:
-            report = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue  # a report being written right now: the next plot picks it up
-        step = int(report.get("step", match.group(1)))
+        step = int(report.get("step", match.group(1) if match else 0))
         for name, metrics in (report.get("datasets") or {}).items():
             if metrics.get("accuracy") is not None:
-                points.setdefault(name, []).append((step, float(metrics["accuracy"])))
-    return {name: ([s for s, _ in sorted(p)], [a for _, a in sorted(p)]) for name, p in points.items()}
+                points.setdefault(name, {})[step] = float(metrics["accuracy"])
+    return {name: (sorted(p), [p[s] for s in sorted(p)]) for name, p in points.items()}
+
+
+def base_points(output_dir) -> dict[str, float]:
+    """dataset -> accuracy of the base model before a warm start (eval/step_0.json with stage "base"); {} without."""
+    report = _read_report(Path(output_dir, "eval", "step_0.json"))
+    if not report or report.get("stage") != "base":
+        return {}
+    datasets = report.get("datasets") or {}
+    return {name: float(m["accuracy"]) for name, m in datasets.items() if m.get("accuracy") is not None}
+
+
+def _read_report(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # absent, or being written right now: the next plot picks it up
 
 
 def write_curves(output_dir, log_history: list[dict]) -> Path | None:
@@ -97,7 +118,7 @@ def _rewards(ax, history, output_dir) -> bool:
 
 
 def _accuracy(ax, history, output_dir) -> bool:
-    evals = eval_series(output_dir)
+    evals, bases = eval_series(output_dir), base_points(output_dir)
     train = {k: series(history, f"batch/{k}") for k in ("accuracy", "format_rate")}
     if ax is None:
         return bool(evals) or any(s for s, _ in train.values())
@@ -105,7 +126,9 @@ def _accuracy(ax, history, output_dir) -> bool:
         if steps:
             ax.plot(steps, values, ":" if name == "format_rate" else "-", alpha=0.6, label=f"train batch {name}")
     for name, (steps, values) in evals.items():
-        ax.plot(steps, values, "o-", label=f"eval {name}")
+        (line,) = ax.plot(steps, values, "o-", label=f"eval {name}")
+        if name in bases:  # where the run began, before the SFT warm start: a marker, not part of GRPO's line
+            ax.plot([0], [bases[name]], "x", ms=9, mew=2, color=line.get_color(), label=f"{name}: base model")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("accuracy")
     return True

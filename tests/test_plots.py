@@ -2,7 +2,7 @@
 
 import json
 
-from grpo_math.plots import PNG_NAME, eval_series, reward_keys, series, write_curves
+from grpo_math.plots import PNG_NAME, base_points, eval_series, reward_keys, series, write_curves
 
 
 def history(steps=5):
@@ -20,14 +20,17 @@ def history(steps=5):
     return entries
 
 
-def write_eval(tmp_path, step, **accuracy):
+def write_eval(tmp_path, step, stage=None, **accuracy):
     (tmp_path / "eval").mkdir(exist_ok=True)
     report = {
         "model": "m",
         "step": step,
         "datasets": {k: {"accuracy": v, "format_rate": 1.0, "n": 10} for k, v in accuracy.items()},
     }
-    (tmp_path / "eval" / f"step_{step}.json").write_text(json.dumps(report))
+    if stage:
+        report["stage"] = stage
+    name = "warm_start.json" if stage == "warm_start" else f"step_{step}.json"
+    (tmp_path / "eval" / name).write_text(json.dumps(report))
 
 
 def test_series_and_reward_keys_read_the_history():
@@ -42,6 +45,16 @@ def test_eval_series_in_step_order(tmp_path):
     write_eval(tmp_path, 0, gsm8k=0.2)
     (tmp_path / "eval" / "step_20.json").write_text("{not json")  # being written: skipped, not an error
     assert eval_series(tmp_path) == {"gsm8k": ([0, 10], [0.2, 0.3]), "math500": ([10], [0.1])}
+    assert base_points(tmp_path) == {}  # no warm start: step 0 is the policy itself
+
+
+def test_after_a_warm_start_the_line_starts_at_the_warm_start_and_the_base_is_a_marker(tmp_path):
+    write_eval(tmp_path, 0, stage="base", gsm8k=0.1)
+    write_eval(tmp_path, 0, stage="warm_start", gsm8k=0.5)
+    write_eval(tmp_path, 10, gsm8k=0.45)
+    assert eval_series(tmp_path) == {"gsm8k": ([0, 10], [0.5, 0.45])}
+    assert base_points(tmp_path) == {"gsm8k": 0.1}
+    assert write_curves(tmp_path, history()).stat().st_size > 0
 
 
 def test_png_is_written_with_every_panel(tmp_path):
