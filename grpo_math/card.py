@@ -80,6 +80,8 @@ def collect(trainer, recipe) -> dict:
         "software": software(),
         "eval_before": _eval_file(args.output_dir, first=True),
         "eval_after": _eval_file(args.output_dir, first=False),
+        "warm_start": _warm_start(recipe),
+        "eval_warm_start": _read_json(Path(args.output_dir, "eval", "warm_start.json")),
         "recipe_yaml": to_yaml(recipe),
         "output_dir": str(args.output_dir),
     }
@@ -142,6 +144,23 @@ def _first_last(history: list[dict], key: str) -> dict:
 _STEP = re.compile(r"step_(\d+)\.json$")
 
 
+def _warm_start(recipe) -> str | None:
+    """What GRPO started from, in words, when the recipe warm-starts (an SFT recipe or a checkpoint)."""
+    warm = recipe.get("warm_start")
+    if not warm:
+        return None
+    if warm.get("recipe"):
+        return f"supervised fine-tuning with recipe `{warm.recipe}` (grpo-math `launch/sft.py`)"
+    return f"checkpoint `{warm.checkpoint}`"
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def _eval_file(output_dir, first: bool) -> dict | None:
     files = sorted((int(_STEP.search(p.name).group(1)), p) for p in Path(output_dir, "eval").glob("step_*.json"))
     if not files:
@@ -165,6 +184,8 @@ def _header(f: dict) -> list[str]:
     sources = ", ".join(
         f"{k} ({v['split']}{', ' + str(v['size']) if v['size'] else ''})" for k, v in f["sources"].items()
     )
+    if f.get("warm_start"):
+        base = f"{base}, warm-started by {f['warm_start']}, then"
     summary = (
         f"{base} trained with GRPO (grpo-math, TRL) on {sources}, asked in the `{f['prompt']}` prompt style, "
         f"for {f['steps']} steps in {_duration(f['wall_seconds'])}."
@@ -173,28 +194,33 @@ def _header(f: dict) -> list[str]:
 
 
 def _results(f: dict) -> list[str]:
-    before, after = f["eval_before"], f["eval_after"]
+    before, warm, after = f["eval_before"], f.get("eval_warm_start"), f["eval_after"]
     if not after:
         return ["## Results", "", "No evaluation ran during training (the recipe's eval.datasets is empty)."]
+    stages = [("before", before if before["step"] != after["step"] or warm else None)]
+    if warm:  # step 0 is then the base model, before the warm start: show where GRPO itself began too
+        stages.append(("after warm start", warm))
+    stages.append(("after", after))
     how = (
-        f"Evaluated before training (step {before['step']}) and after it (step {after['step']}), greedy unless k > 1; "
-        "accuracy is lenient (the answer found anywhere), strict requires the prompt's format, scored with the same "
-        "extraction and equivalence as the rewards. Results are broken down by dataset."
+        f"Evaluated before training (step {before['step']}"
+        f"{', the base model before the warm start' if warm else ''}) and after it (step {after['step']}), greedy "
+        "unless k > 1; accuracy is lenient (the answer found anywhere), strict requires the prompt's format, scored "
+        "with the same extraction and equivalence as the rewards. Results are broken down by dataset."
     )
     lines = [
         "## Results",
         "",
         how,
         "",
-        "| dataset | prompt | n | metric | before | after |",
-        "|---|---|---|---|---|---|",
+        "| dataset | prompt | n | metric | " + " | ".join(label for label, _ in stages) + " |",
+        "|---|---|---|---|" + "---|" * len(stages),
     ]
     for name, m in after["datasets"].items():
-        b = before["datasets"].get(name, {}) if before["step"] != after["step"] else {}
+        columns = [(report or {}).get("datasets", {}).get(name, {}) for _, report in stages]
         row = f"| {name} | {m.get('prompt', '')} | {m['n']} |"
         for key in ("accuracy", "strict_accuracy", "format_rate", *(k for k in m if k.startswith(("pass@", "maj@")))):
-            lines.append(f"{row} {key} | {_pct(b.get(key))} | {_pct(m[key])} |")
-        lines.append(f"{row} mean length | {_num(b.get('mean_length'), 0)} | {_num(m['mean_length'], 0)} |")
+            lines.append(f"{row} {key} | " + " | ".join(_pct(c.get(key)) for c in columns) + " |")
+        lines.append(f"{row} mean length | " + " | ".join(_num(c.get("mean_length"), 0) for c in columns) + " |")
     return lines
 
 
@@ -205,6 +231,7 @@ def _model(f: dict) -> list[str]:
         "## Model details",
         "",
         f"- **Base model:** {f['base_model']}",
+        *([f"- **Warm start:** {f['warm_start']}"] if f.get("warm_start") else []),
         f"- **Architecture:** {f['architecture']}",
         f"- **Parameters:** {f['parameters']:,} ({f['trainable']:,} trained; {method}), {f['dtype']}",
         f"- **Objective:** GRPO, {objective}",

@@ -35,7 +35,8 @@ def report(step, acc):
 def finished(tmp_path):
     """A trainer as it stands after train() and save_model(): logs, eval files, weights on disk."""
     recipe = load_recipe(["recipe=quickstart", f"trainer.output_dir={tmp_path}", "trainer.max_steps=2",
-                          "eval.datasets=[]"])  # fmt: skip
+                          "eval.datasets=[]", "~warm_start", "trainer.learning_rate=1e-5",
+                          "trainer.per_device_train_batch_size=8"])  # fmt: skip
     args = build_trl_config(recipe)
     (tmp_path / "eval").mkdir()
     for step, acc in ((0, 0.1), (1, 0.2), (2, 0.3)):
@@ -83,6 +84,20 @@ def test_card_fills_every_measurable_field(finished, tmp_path):
     assert "| learning_rate | 1e-05 |" in card
     assert f"python launch/grpo.py recipe={tmp_path}/recipe.yaml" in card
     assert "name: quickstart" in card  # the resolved recipe
+    assert "Warm start" not in card and "after warm start" not in card
+
+
+def test_card_of_a_warm_started_run_shows_the_three_stages(finished, tmp_path):
+    trainer, _ = finished
+    recipe = load_recipe(["recipe=quickstart", f"trainer.output_dir={tmp_path}", "eval.datasets=[]"])
+    base = {**report(0, 0.1), "stage": "base"}
+    (tmp_path / "eval" / "step_0.json").write_text(json.dumps(base))
+    (tmp_path / "eval" / "warm_start.json").write_text(json.dumps({**report(0, 0.4), "stage": "warm_start"}))
+    card = render(collect(trainer, recipe))
+    assert "warm-started by supervised fine-tuning with recipe `quickstart_sft`" in card
+    assert "- **Warm start:** supervised fine-tuning with recipe `quickstart_sft`" in card
+    assert "| dataset | prompt | n | metric | before | after warm start | after |" in card
+    assert "| gsm8k | xml | 50 | accuracy | 10.0% | 40.0% | 30.0% |" in card
 
 
 def test_card_without_evaluation_says_so(finished, tmp_path):
