@@ -5,7 +5,8 @@
 Each side runs as its own process, alternating (A B A B ...) so drift in machine load hits both; the step time
 is the Trainer's own `train_runtime / max_steps` (model loading and data building excluded). Both sides use the
 quickstart recipe's GRPO config with a shorter completion length (a 2-core CPU generates slowly; the overhead being
-measured is per step, not per token). Prints the ratio; the goal is <= 1.03.
+measured is per step, not per token). Prints the ratio of medians (the goal is <= 1.03), the ratio of the fastest
+runs, and each side's spread: on a shared 2-core machine a run-to-run spread of 3-5% is normal.
 """
 
 import argparse
@@ -64,8 +65,16 @@ def main():
         peer.append(timed(peer_cmd) / args.steps)
         print(f"repeat {i + 1}: grpo-math {ours[-1]:.2f} s/step, plain TRL {peer[-1]:.2f} s/step", flush=True)
     ratio = statistics.median(ours) / statistics.median(peer)
-    print(f"step time, median of {args.repeats}: grpo-math {statistics.median(ours):.2f} s, plain TRL "
-          f"{statistics.median(peer):.2f} s -> ratio {ratio:.3f} (goal <= 1.03)")
+    print(
+        f"step time, median of {args.repeats}: grpo-math {statistics.median(ours):.2f} s, plain TRL "
+        f"{statistics.median(peer):.2f} s -> ratio {ratio:.3f} (goal <= 1.03)"
+    )
+    # The fastest run of each side: machine noise only ever adds time, so this ratio is the least noisy one.
+    print(
+        f"step time, fastest of {args.repeats}: grpo-math {min(ours):.2f} s, plain TRL {min(peer):.2f} s -> ratio "
+        f"{min(ours) / min(peer):.3f}; spread of runs: grpo-math {max(ours) / min(ours) - 1:.1%}, plain TRL "
+        f"{max(peer) / min(peer) - 1:.1%}"
+    )
 
 
 if __name__ == "__main__":
