@@ -62,11 +62,11 @@ def check(recipe, config, need_vllm_installed: bool) -> None:
 
         check_warm_start(recipe)
     if recipe.task == "grpo":
-        from grpo_math.registry import build_reward_funcs
+        from grpo_math.registry import build_reward_funcs, run_settings
 
         if not recipe.rewards:
             raise RecipeError("the rewards section is empty: add e.g. rewards.numeric_correctness.weight=1.0")
-        build_reward_funcs(recipe.rewards, source_columns(recipe.data))
+        build_reward_funcs(recipe.rewards, source_columns(recipe.data), run_settings(recipe))
         from grpo_math.reward_tools import check_rewards
 
         failures = check_rewards(recipe)  # gold completions must score best, adversarial ones worst

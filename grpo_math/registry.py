@@ -250,12 +250,13 @@ def _plain(value):
 
 
 def build_reward_funcs(
-    rewards_cfg: Mapping[str, Mapping], columns: Iterable[str]
+    rewards_cfg: Mapping[str, Mapping], columns: Iterable[str], settings: Mapping | None = None
 ) -> tuple[list[Callable], list[float]]:
     """A recipe's `rewards` mapping -> (callables named by their keys, weights), for trl.GRPOTrainer.
 
     Each entry is {weight, fn (default: the key), kwargs}. Checks, before any model loads, that every reward
     resolves, takes the kwargs given, and finds each argument it requires among the dataset `columns`.
+    `settings` (see `run_settings`): factory arguments the run already knows, used where the kwargs leave them out.
     """
     columns = set(columns)
     forwarded = sorted(columns - set(NOT_FORWARDED))
@@ -274,6 +275,7 @@ def build_reward_funcs(
             raise RecipeError(f"rewards.{key}.weight={weight!r} should be a number")
         ref, kwargs = entry.get("fn") or key, entry.get("kwargs") or {}
         ref = _absolute(ref)
+        kwargs = {**_known_to_the_run(ref, settings or {}, kwargs), **kwargs}
         func = get_reward(ref, **kwargs)
         for column in required_columns(func):
             if column not in forwarded:
@@ -284,6 +286,28 @@ def build_reward_funcs(
         funcs.append((AsyncNamedReward if _is_async(func) else NamedReward)(key, ref, kwargs, func))
         weights.append(float(weight))
     return funcs, weights
+
+
+def run_settings(recipe) -> dict:
+    """What a reward factory may take from the run itself: `max_completion_len` (soft_overlong) is the trainer's
+    max_completion_length, so the two cannot drift apart when one is overridden on the command line."""
+    from trl import GRPOConfig
+
+    trainer = recipe.get("trainer") or {}
+    return {"max_completion_len": trainer.get("max_completion_length", GRPOConfig.max_completion_length)}
+
+
+def _known_to_the_run(ref: str, settings: Mapping, given: Mapping) -> dict:
+    """The `settings` a factory or class takes by name and the recipe's kwargs leave out (reward functions get none:
+    their extra parameters are dataset columns)."""
+    if not settings:
+        return {}
+    obj = resolve(ref)
+    factory = isinstance(obj, type) or (
+        (inspect.isroutine(obj) or isinstance(obj, functools.partial)) and not is_reward_function(obj)
+    )
+    params = _parameters(obj) if factory else None
+    return {k: v for k, v in settings.items() if params and k in params and k not in given}
 
 
 def _first_line(obj) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grpo_math.errors import RecipeError
 from grpo_math.prompts import get_prompt_style
-from grpo_math.registry import NOT_FORWARDED, build_reward_funcs, list_rewards
+from grpo_math.registry import NOT_FORWARDED, build_reward_funcs, list_rewards, run_settings
 
 SAMPLE_ROWS = 8
 MAX_SECONDS = 1.0  # per adversarial completion
@@ -139,7 +139,7 @@ def run_check(recipe, rows: list[dict] | None = None) -> tuple[list[list[str]], 
             "prompt", style.messages(row.get("question", ""), **{k: v for k, v in row.items() if k != "question"})
         )
     columns = sorted({k for r in rows for k in r})
-    funcs, _ = build_reward_funcs(recipe.rewards, columns)
+    funcs, _ = build_reward_funcs(recipe.rewards, columns, run_settings(recipe))
     gold = [
         style.format_completion(r.get("solution") or "Let me work it out step by step.", str(r["answer"])) for r in rows
     ]
@@ -257,7 +257,7 @@ def main_score(argv: list[str], max_rows: int = 50) -> int:
     recipe = load_recipe([a for a in argv if a not in files])
     rows = read_completions(files[0])
     columns = sorted({k for r in rows for k in r} - {"completion"})
-    funcs, weights = build_reward_funcs(recipe.rewards, columns)
+    funcs, weights = build_reward_funcs(recipe.rewards, columns, run_settings(recipe))
     has_ids = "completion_ids" in columns
     used = [(f, w) for f, w in zip(funcs, weights) if has_ids or reads_text(f)]
     texts = [completion_text(r["completion"]) for r in rows]

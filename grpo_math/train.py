@@ -56,7 +56,7 @@ def train(recipe, config):
     from grpo_math.data.build import build_dataset, drop_long_prompts
     from grpo_math.evaluate.callback import EvalCallback
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
-    from grpo_math.registry import build_reward_funcs
+    from grpo_math.registry import build_reward_funcs, run_settings
     from grpo_math.trainer import GRPOMathTrainer
 
     base_path = resolve_model_path(recipe.model.name_or_path)
@@ -64,7 +64,7 @@ def train(recipe, config):
     model_path = start_path or base_path
     tokenizer = load_tokenizer(recipe.model, model_path)
     dataset = drop_long_prompts(build_dataset(recipe.data), tokenizer, recipe.data.max_prompt_length)
-    reward_funcs, config.reward_weights = build_reward_funcs(recipe.rewards, dataset.column_names)
+    reward_funcs, config.reward_weights = build_reward_funcs(recipe.rewards, dataset.column_names, run_settings(recipe))
     if start_path:  # eval/step_0.json = the base model, eval/warm_start.json = where GRPO starts
         warm_start.evaluate_stages(recipe, config.output_dir, base_path, start_path)
     start_wandb(recipe, config)  # main process only, bounded; W&B off or unreachable -> dropped from report_to

@@ -10,7 +10,7 @@ def soft_overlong(max_completion_len: int, soft_punish_cache: int):
     """DAPO's soft overlong punishment (trl.rewards.get_soft_overlong_punishment): 0 up to the cache zone, -1 past the limit.
 
     Score range [-1, 0]: 0.0 for completions of at most `max_completion_len - soft_punish_cache` tokens, falling
-    linearly to -1.0 at `max_completion_len`, -1.0 beyond. Set `max_completion_len` to trainer.max_completion_length.
+    linearly to -1.0 at `max_completion_len`, -1.0 beyond. Left out, `max_completion_len` is the run's trainer.max_completion_length.
 
     Example:
     ```python

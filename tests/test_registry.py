@@ -181,6 +181,23 @@ def test_build_names_each_callable_by_its_recipe_key():
     assert [f(completions=[lenient], answer=["7"])[0] for f in funcs] == [0.0, 1.0, 1.0]
 
 
+def test_soft_overlong_takes_its_length_limit_from_the_run():
+    from grpo_math.recipe import load_recipe
+    from grpo_math.registry import run_settings
+
+    settings = run_settings(load_recipe(["recipe=quickstart", "trainer.max_completion_length=4"]))
+    assert settings == {"max_completion_len": 4}
+    cfg = {"ol": {"fn": "soft_overlong", "kwargs": {"soft_punish_cache": 2}}, "numeric_correctness": 1.0}
+    funcs, _ = build_reward_funcs(cfg, ["answer"], settings)
+    assert funcs[0](completion_ids=[[1] * 2, [1] * 3, [1] * 5]) == [0.0, -0.5, -1.0]
+    assert pickle.loads(pickle.dumps(funcs[0]))(completion_ids=[[1] * 3]) == [-0.5]  # rebuilt in a worker alike
+    given = {"ol": {"fn": "soft_overlong", "kwargs": {"max_completion_len": 10, "soft_punish_cache": 2}}}
+    funcs, _ = build_reward_funcs(given, ["answer"], settings)
+    assert funcs[0](completion_ids=[[1] * 5]) == [0.0]  # the recipe's own value wins
+    with pytest.raises(RecipeError, match="max_completion_len"):
+        build_reward_funcs(cfg, ["answer"])  # without the run's settings it is still required
+
+
 def test_build_accepts_omegaconf_and_default_fn():
     from omegaconf import OmegaConf
 
