@@ -71,9 +71,13 @@ def check(recipe, config, need_vllm_installed: bool) -> None:
 
         failures = check_rewards(recipe)  # gold completions must score best, adversarial ones worst
         if failures:
-            raise RecipeError(f"reward check failed: {failures[0]} (details: grpo-math rewards check recipe={recipe.name})")
+            raise RecipeError(
+                f"reward check failed: {failures[0]} (details: grpo-math rewards check recipe={recipe.name})"
+            )
         if config.use_vllm and need_vllm_installed and importlib.util.find_spec("vllm") is None:
-            raise RecipeError("trainer.use_vllm=true needs vLLM: pip install 'grpo-math[vllm]' (or trainer.use_vllm=false)")
+            raise RecipeError(
+                "trainer.use_vllm=true needs vLLM: pip install 'grpo-math[vllm]' (or trainer.use_vllm=false)"
+            )
     if recipe.eval.datasets:
         from grpo_math.evaluate.runner import check_eval
 

@@ -80,7 +80,9 @@ def load_recipe(args: list[str], trainer_fields: set[str] | None = None) -> Dict
         raise RecipeError(f"recipe {path} must be a YAML mapping of sections (model, data, rewards, trainer, ...)")
     cfg = apply_overrides(cfg, overrides)
     raw = OmegaConf.to_container(cfg, resolve=True)
-    raw["rewards"] = {k: ({"weight": v} if isinstance(v, (int, float)) else v) for k, v in raw.get("rewards", {}).items()}
+    raw["rewards"] = {
+        k: ({"weight": v} if isinstance(v, (int, float)) else v) for k, v in raw.get("rewards", {}).items()
+    }
     task = raw.get("task", "grpo")
     if task not in LAUNCHERS:
         raise RecipeError(f"task={task!r} is not one of {', '.join(LAUNCHERS)}")
@@ -116,7 +118,9 @@ def _fill(node, schema, where: str) -> dict:
         if key not in names:
             close = did_you_mean(key, names)
             prefix = f"{where}." if where else ""
-            raise RecipeError(f"unknown key {prefix}{key}{close.replace('mean ', 'mean ' + prefix)}; valid: {', '.join(names)}")
+            raise RecipeError(
+                f"unknown key {prefix}{key}{close.replace('mean ', 'mean ' + prefix)}; valid: {', '.join(names)}"
+            )
     out = {}
     for f in dataclasses.fields(schema):
         path = f"{where}.{f.name}" if where else f.name
@@ -152,7 +156,11 @@ def _dataclass_in(hint):
 def _check_type(value, hint, path: str) -> None:
     if value is None or hint is typing.Any or value == "???":
         return
-    allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union else (hint,)
+    allowed = (
+        typing.get_args(hint)
+        if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
+        else (hint,)
+    )
     for t in allowed:
         if t is type(None):
             continue

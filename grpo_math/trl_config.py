@@ -13,7 +13,9 @@ def build_trl_config(recipe):
 
     trainer = OmegaConf.to_container(recipe.trainer, resolve=True)
     if recipe.task == "grpo" and "reward_weights" in trainer:
-        raise RecipeError("set reward weights in the rewards section (rewards.<name>.weight), not trainer.reward_weights")
+        raise RecipeError(
+            "set reward weights in the rewards section (rewards.<name>.weight), not trainer.reward_weights"
+        )
     if recipe.task == "grpo":
         _check_group_divisibility(trainer)
     trainer = fall_back_to_fp32_on_cpu(trainer)

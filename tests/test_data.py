@@ -20,7 +20,14 @@ def source(**kw):
 
 
 def data_cfg(sources, **kw):
-    base = {"sources": sources, "prompt": "xml", "system_prompt": None, "seed": 3, "max_prompt_length": None, "shuffle": True}
+    base = {
+        "sources": sources,
+        "prompt": "xml",
+        "system_prompt": None,
+        "seed": 3,
+        "max_prompt_length": None,
+        "shuffle": True,
+    }
     return OmegaConf.create({**base, **kw})
 
 

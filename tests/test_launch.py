@@ -92,7 +92,9 @@ def test_vllm_is_never_imported_unless_asked():
         "import sys; from grpo_math.recipe import load_recipe; from grpo_math.train import run;"
         "run(load_recipe(['recipe=qwen05b_gsm8k']), dry_run=True); assert 'vllm' not in sys.modules"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-2000:]
 
 

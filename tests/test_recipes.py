@@ -1,6 +1,5 @@
 """Every recipe loads; overrides, deletions and typos behave; the launch-command header is right."""
 
-
 import pytest
 
 from grpo_math.errors import RecipeError
@@ -33,7 +32,9 @@ def test_first_line_is_the_launch_command(path):
 
 
 def test_overrides_merge_with_omegaconf_semantics():
-    recipe = load_recipe(["recipe=quickstart", "trainer.max_steps=7", "rewards.xml_format.weight=3", "eval.datasets=[gsm8k,math500]"])
+    recipe = load_recipe(
+        ["recipe=quickstart", "trainer.max_steps=7", "rewards.xml_format.weight=3", "eval.datasets=[gsm8k,math500]"]
+    )
     assert recipe.trainer.max_steps == 7
     assert recipe.rewards.xml_format.weight == 3
     assert list(recipe.eval.datasets) == ["gsm8k", "math500"]

@@ -29,5 +29,7 @@ def get_adapter(name: str) -> Adapter:
     if ADAPTERS is None:
         ADAPTERS = _registry()
     if name not in ADAPTERS:
-        raise RecipeError(f"unknown dataset adapter {name!r}{did_you_mean(name, ADAPTERS)}; available: {', '.join(ADAPTERS)}")
+        raise RecipeError(
+            f"unknown dataset adapter {name!r}{did_you_mean(name, ADAPTERS)}; available: {', '.join(ADAPTERS)}"
+        )
     return ADAPTERS[name]

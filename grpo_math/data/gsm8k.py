@@ -43,7 +43,9 @@ def records(source, seed: int):
         try:
             solution, answer = split_gsm8k_answer(row["answer"])
         except ValueError:
-            raise RecipeError(f"{where} row {i}: answer has no '#### <number>' line; is this GSM8K-formatted?") from None
+            raise RecipeError(
+                f"{where} row {i}: answer has no '#### <number>' line; is this GSM8K-formatted?"
+            ) from None
         yield {"question": row["question"], "answer": answer, "solution": solution}
 
 
