@@ -107,7 +107,11 @@ def resolve(recipe) -> str | None:
 
 
 # What may differ between a finished SFT run and the recipe asking for it without changing the model it made.
-_NOT_THE_MODEL = ("wandb.", "eval.", "trainer.report_to", "trainer.logging_steps")
+# Where the run lives is not what it made: the same dir named relative there and absolute here is the same run.
+_NOT_THE_MODEL = (
+    "wandb.", "eval.", "trainer.report_to", "trainer.logging_", "trainer.output_dir", "trainer.run_name",
+    "trainer.save_", "trainer.push_to_hub", "trainer.hub_",
+)  # fmt: skip
 
 
 def _refuse_a_different_run(out: Path, recipe) -> None:

@@ -79,6 +79,12 @@ def test_a_finished_run_of_other_settings_is_not_reused_silently(tmp_path, monke
     fake_finished_run(out)
     save_recipe(warm_start.sft_recipe(recipe), out)  # what sft.run saves beside the model
     assert warm_start.resolve(recipe) == str(out)  # the same settings: reused
+    monkeypatch.chdir(tmp_path)  # the same dir, named relative when it ran and absolute now: the same run
+    asked_absolute = with_sft_overrides(grpo_recipe(), f"trainer.output_dir={out}")
+    ran = warm_start.sft_recipe(recipe)
+    ran.trainer.output_dir = "sft"
+    save_recipe(ran, out)
+    assert warm_start.resolve(asked_absolute) == str(out)
     with_sft_overrides(recipe, f"trainer.output_dir={out}", "trainer.num_train_epochs=2", "wandb.project=other")
     with pytest.raises(RecipeError, match=r"other settings \(trainer.num_train_epochs: 1 there, 2 now\): delete"):
         warm_start.resolve(recipe)  # wandb.project differs too, but does not change the model
