@@ -17,6 +17,7 @@ Windows. So this module reads math itself, with one job: text in, exact value ou
 """
 
 import math
+import operator
 import re
 from fractions import Fraction
 
@@ -196,10 +197,7 @@ def _rational(node) -> Fraction:
     if kind == "neg":
         return -_rational(node[1])
     if kind in ("+", "-", "*", "/", "frac"):
-        a, b = _rational(node[1]), _rational(node[2])
-        if kind in ("/", "frac") and b == 0:
-            raise Unparseable("division by zero")
-        return _bounded({"+": a + b, "-": a - b, "*": a * b}[kind] if kind in "+-*" else a / b)
+        return _bounded(_arithmetic(kind, _rational(node[1]), _rational(node[2])))
     if kind == "^":
         base, exponent = _rational(node[1]), _rational(node[2])
         _check_power(max(1, base.numerator.bit_length() + base.denominator.bit_length() - 1), exponent)
@@ -215,6 +213,16 @@ def _rational(node) -> Fraction:
             if num is not None and den is not None:
                 return Fraction(num, den)
     raise _NeedSympy
+
+
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "frac": operator.truediv}
+
+
+def _arithmetic(kind: str, a, b):
+    """One binary operation, the same for Fractions and sympy numbers; only the one asked for is computed."""
+    if kind in ("/", "frac") and b == 0:
+        raise Unparseable("division by zero")
+    return _OPERATORS[kind](a, b)
 
 
 def _int_root(x: int, n: int) -> int | None:
@@ -243,10 +251,7 @@ def _symbolic(node):
     if kind == "neg":
         return _finite_or_inf(-_number(node[1]))
     if kind in ("+", "-", "*", "/", "frac"):
-        a, b = _number(node[1]), _number(node[2])
-        if kind in ("/", "frac") and b == 0:
-            raise Unparseable("division by zero")
-        return _finite_or_inf({"+": a + b, "-": a - b, "*": a * b}[kind] if kind in "+-*" else a / b)
+        return _finite_or_inf(_arithmetic(kind, _number(node[1]), _number(node[2])))
     if kind == "^":
         base, exponent = _number(node[1]), _number(node[2])
         if not exponent.is_Rational:
