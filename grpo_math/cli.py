@@ -1,5 +1,6 @@
 """`grpo-math` console script: train | sft | eval | rewards {list,check,score}."""
 
+import os
 import sys
 
 from grpo_math.errors import RecipeError
@@ -48,13 +49,41 @@ def _commands():
     return {"train": train_main, "sft": sft_main, "eval": eval_main, "rewards": rewards}
 
 
+DEBUG_ENV = "GRPO_MATH_DEBUG"
+
+
 def guarded(fn, argv: list[str]) -> int:
-    """Run a command; a RecipeError is one line on stderr and exit code 2, not a traceback."""
+    """Run a command; every failure is one line on stderr and a non-zero exit code, never a traceback.
+
+    RecipeError (a setting to fix): exit 2. A signal that stopped training after a checkpoint: 128 + signal.
+    Ctrl-C twice: 130. Anything else: 1, with its type and first line; `--debug` (or GRPO_MATH_DEBUG=1) re-raises
+    it with the full traceback.
+    """
+    from grpo_math.interrupt import Interrupted
+
+    debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
     try:
         return fn(argv) or 0
     except RecipeError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(e)}", file=sys.stderr)
         return 2
+    except Interrupted as e:
+        print(f"stopped: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("stopped at once (second signal): the last complete checkpoint is the resume point", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if debug:
+            raise
+        print(f"error: {type(e).__name__}: {one_line(e)} (the full traceback: add --debug)", file=sys.stderr)
+        return 1
+
+
+def one_line(e: BaseException) -> str:
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+    return lines[0][:500] if lines else type(e).__name__
 
 
 def main(argv: list[str] | None = None) -> int:

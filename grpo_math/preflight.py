@@ -51,8 +51,11 @@ def precision(recipe, config) -> str:
     return f"fp32 ({asked[0]} asked for, but no CUDA device here)" if asked else "fp32"
 
 
-def check(recipe, config, need_vllm_installed: bool) -> None:
+def check(recipe, config, dry_run: bool) -> None:
     """Fail early, with the fix, on what would otherwise fail after minutes of model loading."""
+    from grpo_math.run_checks import check_run
+
+    check_run(recipe, config, dry_run=dry_run)
     if recipe.task == "sft":
         from grpo_math.coldstart import check_sources
 
@@ -74,7 +77,7 @@ def check(recipe, config, need_vllm_installed: bool) -> None:
             raise RecipeError(
                 f"reward check failed: {failures[0]} (details: grpo-math rewards check recipe={recipe.name})"
             )
-        if config.use_vllm and need_vllm_installed and importlib.util.find_spec("vllm") is None:
+        if config.use_vllm and not dry_run and importlib.util.find_spec("vllm") is None:
             raise RecipeError(
                 "trainer.use_vllm=true needs vLLM: pip install 'grpo-math[vllm]' (or trainer.use_vllm=false)"
             )

@@ -79,7 +79,12 @@ def load_recipe(args: list[str], trainer_fields: set[str] | None = None) -> Dict
     if not isinstance(cfg, DictConfig):
         raise RecipeError(f"recipe {path} must be a YAML mapping of sections (model, data, rewards, trainer, ...)")
     cfg = apply_overrides(cfg, overrides)
-    raw = OmegaConf.to_container(cfg, resolve=True)
+    try:
+        raw = OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as e:  # a ${...} interpolation that cannot be resolved
+        key = getattr(e, "full_key", None)
+        where = f" at {key}" if key else ""
+        raise RecipeError(f"cannot resolve recipe {path}{where}: {str(e).splitlines()[0]}") from None
     raw["rewards"] = {
         k: ({"weight": v} if isinstance(v, (int, float)) else v) for k, v in raw.get("rewards", {}).items()
     }

@@ -18,6 +18,8 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import math
+import numbers
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -217,9 +219,10 @@ class NamedReward:
         self.accepts = None if takes_all else frozenset(params)
 
     def __call__(self, *args, **kwargs):
+        completions = kwargs.get("completions", args[0] if args else None)
         if self.accepts is not None:
             kwargs = {k: v for k, v in kwargs.items() if k in self.accepts}
-        return self.func(*args, **kwargs)
+        return checked_scores(self.__name__, self.func(*args, **kwargs), completions)
 
     def __reduce__(self):
         return (type(self), (self.__name__, self.ref, self.kwargs))
@@ -234,7 +237,35 @@ class AsyncNamedReward(NamedReward):
     async def __call__(self, *args, **kwargs):
         if self.accepts is not None:
             kwargs = {k: v for k, v in kwargs.items() if k in self.accepts}
-        return await self.func(*args, **kwargs)
+        completions = kwargs.get("completions", args[0] if args else None)
+        return checked_scores(self.__name__, await self.func(*args, **kwargs), completions)
+
+
+def checked_scores(name: str, scores, completions) -> list:
+    """A reward's output as TRL needs it: one finite number (or None: not applicable) per completion.
+
+    TRL turns None into NaN and averages around it, so a NaN or inf from a reward would train silently on
+    garbage (inf) or be taken for "not applicable" (NaN): the step stops instead, naming the reward and the
+    completion, because such a value is a bug in the reward, and a dropped value would hide it for the whole run.
+    """
+    n = None if completions is None else len(completions)
+    if not isinstance(scores, (list, tuple)) or (n is not None and len(scores) != n):
+        got = f"{len(scores)} values" if isinstance(scores, (list, tuple)) else type(scores).__name__
+        raise RecipeError(
+            f"reward {name!r} returned {got} for {n} completions: return one number (or None) per completion"
+        )
+    for i, value in enumerate(scores):
+        if value is None:
+            continue
+        ok = isinstance(value, numbers.Real) or (hasattr(value, "__float__") and not isinstance(value, (str, bytes)))
+        if not ok or not math.isfinite(float(value)):
+            text = completions[i] if completions is not None else None
+            text = text[-1]["content"] if isinstance(text, list) and text and isinstance(text[-1], dict) else text
+            raise RecipeError(
+                f"reward {name!r} returned {value!r} for completion {str(text)[:80]!r}: a reward returns finite "
+                "numbers, or None where it does not apply"
+            )
+    return list(scores)
 
 
 def _is_async(fn) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grpo_math import preflight
 from grpo_math.errors import RecipeError
+from grpo_math.interrupt import Interruption
 from grpo_math.recipe import save_recipe
 from grpo_math.trl_config import build_trl_config
 
@@ -32,7 +33,7 @@ def run(recipe, dry_run: bool = False):
             f"recipe {recipe.name!r} has task={recipe.task}: run it with launch/grpo.py, or set task: sft"
         )
     config = build_trl_config(recipe)
-    preflight.check(recipe, config, need_vllm_installed=False)
+    preflight.check(recipe, config, dry_run=dry_run)
     if dry_run:
         from grpo_math.train import dry_run_report
 
@@ -43,16 +44,19 @@ def run(recipe, dry_run: bool = False):
     if PartialState().is_main_process:
         print(preflight.summary(recipe, config))
         save_recipe(recipe, config.output_dir)
-    return train(recipe, config)
+    with Interruption() as interruption:  # SIGTERM/SIGINT: checkpoint at the step's end, then stop
+        return train(recipe, config, interruption)
 
 
-def train(recipe, config):
+def train(recipe, config, interruption):
     from trl import SFTTrainer
 
+    from grpo_math.checkpoints import latest_complete, marker_callback, resume_point
     from grpo_math.coldstart import build_sft_dataset
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
 
     started = time.time()
+    resume = resume_point(config)
     model_path = resolve_model_path(recipe.model.name_or_path)
     tokenizer = load_tokenizer(recipe.model, model_path)
     dataset = build_sft_dataset(recipe.data, tokenizer)
@@ -62,8 +66,13 @@ def train(recipe, config):
         train_dataset=dataset,
         processing_class=tokenizer,
         peft_config=lora_config(recipe.model),
+        callbacks=[marker_callback()],
     )
-    trainer.train()
+    trainer.add_callback(interruption.bind(trainer.accelerator))
+    interruption.raise_if_stopped("SFT", config.max_steps, None)  # a signal while loading: nothing to save yet
+    trainer.train(resume_from_checkpoint=resume)
+    if interruption.requested:  # never a "finished" marker or final model for a run that did not finish
+        interruption.raise_if_stopped("SFT", trainer.state.max_steps, latest_complete(config.output_dir))
     save_final(trainer, config.output_dir)
     if trainer.accelerator.is_main_process:
         _write_marker(config.output_dir, recipe, trainer, model_path, len(dataset), time.time() - started)

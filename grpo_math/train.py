@@ -5,6 +5,8 @@ import enum
 from omegaconf import OmegaConf
 
 from grpo_math import preflight
+from grpo_math.errors import RecipeError
+from grpo_math.interrupt import Interruption
 from grpo_math.prompts import get_prompt_style
 from grpo_math.recipe import save_recipe, to_yaml
 from grpo_math.trl_config import build_trl_config
@@ -35,8 +37,12 @@ def dry_run_report(recipe, config) -> str:
 
 
 def run(recipe, dry_run: bool = False):
+    if recipe.task != "grpo":
+        raise RecipeError(
+            f"recipe {recipe.name!r} has task={recipe.task}: run it with launch/sft.py, or set task: grpo"
+        )
     config = build_trl_config(recipe)
-    preflight.check(recipe, config, need_vllm_installed=not dry_run)
+    preflight.check(recipe, config, dry_run=dry_run)
     if dry_run:
         print(dry_run_report(recipe, config))
         return None
@@ -46,28 +52,32 @@ def run(recipe, dry_run: bool = False):
     if is_main:
         print(preflight.summary(recipe, config))
         save_recipe(recipe, config.output_dir)
-    return train(recipe, config)
+    with Interruption() as interruption:  # SIGTERM/SIGINT from here on: checkpoint at the step's end, then stop
+        return train(recipe, config, interruption)
 
 
-def train(recipe, config):
+def train(recipe, config, interruption):
     from grpo_math import warm_start
     from grpo_math.callbacks import dashboard_callbacks, finish_wandb, start_wandb
     from grpo_math.card import write_model_card
+    from grpo_math.checkpoints import latest_complete, marker_callback, resume_point
     from grpo_math.data.build import build_dataset, drop_long_prompts
     from grpo_math.evaluate.callback import EvalCallback
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
     from grpo_math.registry import build_reward_funcs, run_settings
     from grpo_math.trainer import GRPOMathTrainer
 
+    resume = resume_point(config)  # None (a fresh run), or the complete checkpoint to carry on from
     base_path = resolve_model_path(recipe.model.name_or_path)
     start_path = warm_start.resolve(recipe)  # None, or the warm start's model (running its SFT recipe if unfinished)
     model_path = start_path or base_path
     tokenizer = load_tokenizer(recipe.model, model_path)
     dataset = drop_long_prompts(build_dataset(recipe.data), tokenizer, recipe.data.max_prompt_length)
     reward_funcs, config.reward_weights = build_reward_funcs(recipe.rewards, dataset.column_names, run_settings(recipe))
-    if start_path:  # eval/step_0.json = the base model, eval/warm_start.json = where GRPO starts
+    if start_path and not resume:  # eval/step_0.json = the base model, eval/warm_start.json = where GRPO starts
         warm_start.evaluate_stages(recipe, config.output_dir, base_path, start_path)
-    start_wandb(recipe, config)  # main process only, bounded; W&B off or unreachable -> dropped from report_to
+    interruption.raise_if_stopped("GRPO", config.max_steps, None)  # a signal while loading: nothing to save yet
+    start_wandb(recipe, config, resume=resume is not None)  # main process only, bounded; off/unreachable -> dropped
     trainer = GRPOMathTrainer(  # GRPOTrainer + timing split, gold answers and batch accuracy for the dashboard
         model=load_policy(recipe.model, model_path),
         reward_funcs=reward_funcs,
@@ -78,11 +88,16 @@ def train(recipe, config):
         callbacks=dashboard_callbacks(recipe),  # completion tables, alarms, training_curves.png
         prompt_style=recipe.data.prompt,
     )
+    trainer.add_callback(marker_callback())  # a checkpoint counts (for resume=latest) once all of it is written
+    trainer.add_callback(interruption.bind(trainer.accelerator))
     evaluations = EvalCallback(trainer, recipe)  # eval before step 0, every eval.every steps, at the end
     if start_path:
         evaluations.steps.append(0)  # step 0 is the base model's, evaluated above: the policy's would overwrite it
     trainer.add_callback(evaluations)
-    trainer.train()
+    trainer.train(resume_from_checkpoint=resume)
+    if interruption.requested:  # a checkpoint was written at the step's end: no final model, no card
+        finish_wandb(exit_code=interruption.signum + 128)
+        interruption.raise_if_stopped("GRPO", trainer.state.max_steps, latest_complete(config.output_dir))
     trainer.save_model(config.output_dir)
     write_model_card(trainer, recipe)  # <output_dir>/README.md: measured speeds, hardware, rewards, before/after eval
     finish_wandb()

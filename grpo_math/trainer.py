@@ -7,6 +7,10 @@ per-step metrics, so they are averaged, logged and sent to W&B/TensorBoard like 
 Callbacks that want the batch's rows (the completion table) implement `on_completions(args, state, rows)`.
 """
 
+import os
+
+import torch
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from trl import GRPOTrainer
 
 from grpo_math.callbacks.completions import batch_quality, score_rows
@@ -47,6 +51,33 @@ class GRPOMathTrainer(GRPOTrainer):
         for key, value in metrics.items():
             self._metrics["train"][key].append(value)
 
+    # --- exact resume: the generation buffer and the micro-step counter travel with each checkpoint ------------
+    # TRL generates once per steps_per_generation x num_iterations micro-steps and replays the buffer in between;
+    # it keeps neither across a restart (its counter restarts at 0, the buffer is regenerated), so a run resumed
+    # mid-buffer would sample different completions than the uninterrupted one.
+    def _save_checkpoint(self, model, trial):
+        super()._save_checkpoint(model, trial)
+        folder = os.path.join(self._get_output_dir(trial=trial), f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}")
+        os.makedirs(folder, exist_ok=True)
+        state = {"step": self._step, "buffered_inputs": self._buffered_inputs}
+        torch.save(state, os.path.join(folder, _buffer_file(self.accelerator.process_index)))
+        self.accelerator.wait_for_everyone()  # every rank's buffer is written before the checkpoint is marked complete
+
+    def create_model_card(self, *args, **kwargs):
+        """TRL writes its card into output_dir at every checkpoint, so an interrupted run would look finished; the
+        run's card (grpo_math.card, measured values) is written once training has finished."""
+
+    def _load_optimizer_and_scheduler(self, checkpoint):
+        super()._load_optimizer_and_scheduler(checkpoint)
+        if checkpoint is None:
+            return
+        path = os.path.join(checkpoint, _buffer_file(self.accelerator.process_index))
+        if os.path.isfile(path):
+            state = torch.load(path, map_location=self.accelerator.device, weights_only=False)  # our own file
+            self._step, self._buffered_inputs = state["step"], state["buffered_inputs"]
+        else:  # a checkpoint of plain TRL: the counter is still known, the buffer is regenerated
+            self._step = self.state.global_step * self.args.gradient_accumulation_steps
+
     # --- the batch: gold answers beside completions, accuracy and format rate --------------------------------
     def _generate_and_score_completions(self, inputs):
         training = self.model.training
@@ -85,3 +116,7 @@ class GRPOMathTrainer(GRPOTrainer):
             for callback in self.callback_handler.callbacks:
                 if hasattr(callback, "on_completions"):
                     callback.on_completions(self.args, self.state, rows)
+
+
+def _buffer_file(rank: int) -> str:
+    return f"grpo_generation_buffer_rank{rank}.pt"

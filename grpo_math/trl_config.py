@@ -5,6 +5,7 @@ import os
 from grpo_math.errors import RecipeError
 from grpo_math.model import fall_back_to_fp32_on_cpu
 from grpo_math.recipe import trl_config_class
+from grpo_math.trainer_checks import check_trainer_values
 
 
 def build_trl_config(recipe):
@@ -16,11 +17,12 @@ def build_trl_config(recipe):
         raise RecipeError(
             "set reward weights in the rewards section (rewards.<name>.weight), not trainer.reward_weights"
         )
+    cls = trl_config_class(recipe.task)
+    check_trainer_values(trainer, cls)  # types and ranges TRL would accept and fail on (or train wrongly) later
     if recipe.task == "grpo":
         _check_group_divisibility(trainer)
     trainer = fall_back_to_fp32_on_cpu(trainer)
     trainer.setdefault("output_dir", os.path.join("outputs", recipe.name))
-    cls = trl_config_class(recipe.task)
     try:
         (config,) = HfArgumentParser(cls).parse_dict(trainer, allow_extra_keys=False)
     except (ValueError, TypeError) as e:

@@ -37,6 +37,11 @@ def check_warm_start(recipe) -> None:
             raise RecipeError(
                 "warm_start.overrides apply to warm_start.recipe; with a checkpoint there is nothing to run"
             )
+        from grpo_math.run_checks import model_unreachable
+
+        problem = model_unreachable(ws.checkpoint, "warm_start.checkpoint")
+        if problem and not problem.startswith("offline"):
+            raise RecipeError(problem)
         return
     sft = sft_recipe(recipe)
     if sft.model.name_or_path != recipe.model.name_or_path:
@@ -146,7 +151,11 @@ def _flat(node, prefix: str = "") -> dict:
 
 
 def _run_sft(recipe, out: Path) -> None:
+    from grpo_math.checkpoints import latest_complete
+
     command = sft_command(recipe)
+    if latest_complete(out) is not None:  # an SFT warm start that was interrupted carries on where it stopped
+        command.append("trainer.resume_from_checkpoint=latest")
     shown = " ".join(["python launch/sft.py", *command[4:]])
     print(f"[grpo-math] warm start: no finished SFT run in {out}; running `{shown}`", flush=True)
     env = {k: v for k, v in os.environ.items() if k not in _DISTRIBUTED_ENV and not k.startswith("ACCELERATE_")}

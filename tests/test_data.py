@@ -91,9 +91,15 @@ def test_missing_empty_and_unreadable_files(tmp_path):
     (tmp_path / "x.txt").write_text("hi")
     with pytest.raises(RecipeError, match=r"use a \.jsonl"):
         load_source("gsm8k", source(path=str(tmp_path / "x.txt")), "xml")
-    (tmp_path / "broken.jsonl").write_text("{not json\n")
-    with pytest.raises(RecipeError, match="cannot read"):
+    (tmp_path / "broken.jsonl").write_text('{"question": "1+1?", "answer": "#### 2"}\n{not json\n')
+    with pytest.raises(RecipeError, match="broken.jsonl line 2 is not valid JSON"):
         load_source("gsm8k", source(path=str(tmp_path / "broken.jsonl")), "xml")
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(RecipeError, match="empty.jsonl is empty"):
+        load_source("gsm8k", source(path=str(tmp_path / "empty.jsonl")), "xml")
+    (tmp_path / "blank.jsonl").write_text("\n\n")
+    with pytest.raises(RecipeError, match="blank.jsonl has no records"):
+        load_source("gsm8k", source(path=str(tmp_path / "blank.jsonl")), "xml")
 
 
 def test_unknown_adapter_suggests():

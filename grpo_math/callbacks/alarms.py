@@ -53,19 +53,30 @@ class AlarmCallback(TrainerCallback):
         self._series = {name: deque(maxlen=window) for name in ("format", "correctness", "zero_std", "clipped")}
         self._active = dict.fromkeys(ALARMS, False)
 
+    def on_train_begin(self, args, state, control, **kwargs):
+        # A resumed run: refill the windows from the restored log history, so an alarm that held goes on holding.
+        for logs in state.log_history:
+            self._add(logs)
+        self._active = self.check()
+
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if not self.window or not logs or not state.is_world_process_zero or "loss" not in logs:
-            return  # only training-step logs carry the metrics (not eval logs, not the end-of-run summary)
-        self._append("format", logs, [f"rewards/{k}/mean" for k in self.format_keys])
-        self._append("correctness", logs, [f"rewards/{k}/mean" for k in self.correctness_keys])
-        self._append("zero_std", logs, ["frac_reward_zero_std"])
-        self._append("clipped", logs, ["completions/clipped_ratio"])
+        if not self.window or not logs or not state.is_world_process_zero or not self._add(logs):
+            return
         states = self.check()
         for name, on in states.items():
             if on and not self._active[name]:
                 self._fire(name, state.global_step)
             self._active[name] = on
         log_to_wandb({f"alarms/{name}": float(on) for name, on in states.items()}, state.global_step)
+
+    def _add(self, logs: dict) -> bool:
+        if "loss" not in logs:
+            return False  # only training-step logs carry the metrics (not eval logs, not the end-of-run summary)
+        self._append("format", logs, [f"rewards/{k}/mean" for k in self.format_keys])
+        self._append("correctness", logs, [f"rewards/{k}/mean" for k in self.correctness_keys])
+        self._append("zero_std", logs, ["frac_reward_zero_std"])
+        self._append("clipped", logs, ["completions/clipped_ratio"])
+        return True
 
     def _append(self, series: str, logs: dict, keys: list[str]) -> None:
         values = [logs[k] for k in keys if logs.get(k) is not None]

@@ -67,8 +67,14 @@ def run_name(recipe) -> str:
     return recipe.wandb.name or f"{recipe.name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def start_wandb(recipe, config, is_main_process: bool | None = None):
+RUN_ID_FILE = "wandb_run_id"  # in output_dir: the W&B run a resumed training appends to
+
+
+def start_wandb(recipe, config, is_main_process: bool | None = None, resume: bool = False):
     """Start the run if `trainer.report_to` has wandb and mode is not disabled; returns it, or None.
+
+    `resume`: carry on the W&B run of the training being resumed (its id is kept in <output_dir>/wandb_run_id),
+    so one training is one W&B run however often it was interrupted.
 
     Side effect on `config.report_to`: wandb is removed when W&B is off or could not start, so that nothing
     else (WandbCallback, TRL's profiling) tries to use it.
@@ -92,17 +98,29 @@ def start_wandb(recipe, config, is_main_process: bool | None = None):
         logger.warning("W&B: the wandb package is not installed (pip install wandb); training goes on without it")
         _drop_wandb(config)
         return None
-    run = _try_init(wandb, recipe, config, mode)
+    run_id = _previous_run_id(config.output_dir) if resume else None
+    run = _try_init(wandb, recipe, config, mode, run_id)
     if run is None and mode == "online":
-        run = _try_init(wandb, recipe, config, "offline")
+        run = _try_init(wandb, recipe, config, "offline", run_id)
         if run is not None:
             logger.warning(f"W&B: logging offline instead; upload later with `wandb sync {os.path.dirname(run.dir)}`")
     if run is None:
         _drop_wandb(config)
+    else:
+        with open(os.path.join(config.output_dir, RUN_ID_FILE), "w") as f:
+            f.write(run.id + "\n")
     return run
 
 
-def _try_init(wandb, recipe, config, mode: str):
+def _previous_run_id(output_dir: str) -> str | None:
+    try:
+        with open(os.path.join(output_dir, RUN_ID_FILE)) as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
+
+
+def _try_init(wandb, recipe, config, mode: str, run_id: str | None = None):
     section = recipe.wandb
     timeout = init_timeout()
     settings = wandb.Settings(
@@ -119,13 +137,15 @@ def _try_init(wandb, recipe, config, mode: str):
         return wandb.init(
             project=section.project,
             entity=section.entity,
-            name=run_name(recipe),
+            name=None if run_id else run_name(recipe),  # a resumed run keeps its name
             tags=list(section.tags) or None,
             # The resolved recipe under one key, so transformers' own config upload (TrainingArguments + the
             # model config, flat) cannot overwrite any of it.
             config={"recipe": OmegaConf.to_container(recipe, resolve=True)},
             dir=out_dir,
             mode=mode,
+            id=run_id,
+            resume="allow" if run_id else None,
             reinit="finish_previous",  # a warm-start SFT run in the same process may still be open
             settings=settings,
         )
@@ -139,15 +159,16 @@ def _drop_wandb(config) -> None:
     config.report_to = [r for r in config.report_to if r != "wandb"]
 
 
-def finish_wandb() -> None:
-    """Close the run (bounded by FINISH_TIMEOUT_S); a no-op when none is open."""
+def finish_wandb(exit_code: int | None = None) -> None:
+    """Close the run (bounded by FINISH_TIMEOUT_S); a no-op when none is open. A non-zero `exit_code` marks it
+    as stopped early (a signal), not finished."""
     try:
         import wandb
     except ImportError:
         return
     if wandb.run is not None:
         try:
-            wandb.run.finish()
+            wandb.run.finish(exit_code=exit_code)
         except Exception as e:  # noqa: BLE001 -- the model is saved already: a failed upload only warns
             logger.warning(f"W&B: finishing the run failed ({type(e).__name__}: {e}); its files stay on disk")
 

@@ -14,12 +14,39 @@ def read_records(path: str, split: str = "train"):
     fmt = FORMATS.get(p.suffix)
     if fmt is None:
         raise RecipeError(f"cannot read {p}: use a {', '.join(FORMATS)} file")
+    if p.stat().st_size == 0:
+        raise RecipeError(f"data file {p} is empty: point data.sources.<name>.path at a file with rows")
+    if p.suffix == ".jsonl":
+        _check_jsonl(p)
     import datasets
 
     try:
         return datasets.load_dataset(fmt, data_files={split: str(p)}, split=split)
     except Exception as e:  # noqa: BLE001 -- any reader failure becomes one line naming the file
-        raise RecipeError(f"cannot read {p} as {fmt}: {str(e).splitlines()[0][:200]}") from None
+        first = next((line for line in str(e).splitlines() if line.strip()), type(e).__name__)
+        raise RecipeError(f"cannot read {p} as {fmt}: {first[:200]}") from None
+
+
+def _check_jsonl(path: Path) -> None:
+    """Name the first line that is not a JSON object (datasets' own error names neither line nor cause)."""
+    import json
+
+    rows = 0
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise RecipeError(
+                    f"{path} line {number} is not valid JSON ({e.msg}): fix or delete that line"
+                ) from None
+            if not isinstance(row, dict):
+                raise RecipeError(f"{path} line {number} is not a JSON object {{...}}: each line must be one record")
+            rows += 1
+    if rows == 0:
+        raise RecipeError(f"data file {path} has no records: point data.sources.<name>.path at a file with rows")
 
 
 def require_columns(ds, needed: list[str], where: str):

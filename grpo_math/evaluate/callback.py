@@ -29,17 +29,19 @@ class EvalCallback(TrainerCallback):
         self.steps: list[int] = []  # steps evaluated, in order
 
     def on_train_begin(self, args, state, control, **kwargs):
-        self._evaluate(args, state)
+        if state.global_step == 0:  # a resumed run's starting point was evaluated (or not) by the run it resumes
+            self._evaluate(args, state)
 
     def on_step_end(self, args, state, control, **kwargs):
         every = self.recipe.eval.every
-        # should_training_stop is set (by DefaultFlowCallback, before us) on the last step: evaluate the final
-        # policy here, inside the loop, while the loggers are still open.
-        if (every and state.global_step % every == 0) or control.should_training_stop:
+        # The last step: evaluate the final policy here, inside the loop, while the loggers are still open. A run
+        # stopped early (a signal) is not final: its checkpoint is evaluated when the resumed run gets there.
+        if (every and state.global_step % every == 0) or state.global_step >= state.max_steps:
             self._evaluate(args, state)
 
     def on_train_end(self, args, state, control, **kwargs):
-        self._evaluate(args, state)  # training stopped some other way: still evaluate the final policy
+        if state.global_step >= state.max_steps:
+            self._evaluate(args, state)  # no-op when on_step_end did it
 
     def _evaluate(self, args, state) -> None:
         if not self.problems or (self.steps and self.steps[-1] == state.global_step):

@@ -1,0 +1,92 @@
+"""Preflight checks of where a run reads and writes: model, output dir, resume point, data sizes, warm start.
+
+Each failure is one RecipeError naming the setting and the fix, raised before any weights load.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from grpo_math.errors import RecipeError
+
+
+def check_run(recipe, config, dry_run: bool = False) -> None:
+    """`dry_run`: a hub model missing from the cache is reported by the summary, not refused: the dry run of a
+    GPU recipe must work on an offline laptop."""
+    check_model(recipe.model, need_weights=not dry_run)
+    check_data_sizes(recipe.data)
+    check_output_dir(config.output_dir)
+    from grpo_math.checkpoints import resume_point
+
+    resume_point(config)  # a missing or incomplete checkpoint, or checkpoints a fresh run would overwrite
+
+
+def check_model(model, need_weights: bool = True) -> None:
+    name = model.name_or_path
+    if name in (None, "", "???"):
+        raise RecipeError(
+            "the recipe names no model: set model.name_or_path (a hub id, a local checkpoint dir, or smollm2-135m)"
+        )
+    lora = model.get("lora")
+    if lora:
+        if lora.r is None or lora.r < 1:
+            raise RecipeError(f"model.lora.r={lora.r!r} must be >= 1 (the adapter's rank; e.g. 16)")
+        if lora.alpha is None or lora.alpha <= 0:
+            raise RecipeError(f"model.lora.alpha={lora.alpha!r} must be > 0 (usually 2 x model.lora.r)")
+        if lora.dropout is None or not 0 <= lora.dropout < 1:
+            raise RecipeError(f"model.lora.dropout={lora.dropout!r} must be in [0, 1)")
+    problem = model_unreachable(name, "model.name_or_path")
+    if problem and (need_weights or not problem.startswith("offline")):
+        raise RecipeError(problem.removeprefix("offline: "))
+
+
+def model_unreachable(name: str, key: str) -> str | None:
+    """Why `name` cannot be loaded here ('offline: ...' when only the lack of network stops it), else None."""
+    from grpo_math.embedded import EMBEDDED_MODELS
+
+    if name in EMBEDDED_MODELS or Path(name).expanduser().exists():
+        return None
+    if name.startswith((".", "/", "~")) or name.count("/") > 1:
+        return f"{key}={name}: no such local dir (a checkpoint dir, a hub id org/name, or smollm2-135m)"
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    if constants.HF_HUB_OFFLINE and not isinstance(try_to_load_from_cache(name, "config.json"), str):
+        embedded = ", ".join(EMBEDDED_MODELS)
+        return (
+            "offline: "
+            f"{key}={name} is not in the Hugging Face cache and HF_HUB_OFFLINE=1 forbids downloading it: go online "
+            f"once (unset HF_HUB_OFFLINE), or point {key} at a local checkpoint dir or an embedded model ({embedded})"
+        )
+    return None
+
+
+def check_data_sizes(data) -> None:
+    if not data.sources:
+        raise RecipeError("data.sources is empty: name at least one dataset, e.g. data.sources.basic_arithmetic={}")
+    for name, source in data.sources.items():
+        if source.size is not None and source.size < 1:
+            raise RecipeError(
+                f"data.sources.{name}.size={source.size} must be >= 1 (or removed: all rows, or the default count)"
+            )
+
+
+def check_output_dir(output_dir: str) -> None:
+    """A directory this process can write, or one it can create; probed with a temporary file, removed after."""
+    path = Path(output_dir).expanduser()
+    if path.exists() and not path.is_dir():
+        raise RecipeError(f"trainer.output_dir={output_dir} is a file: give a directory")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise RecipeError(f"trainer.output_dir={output_dir} cannot be created: {probe} is a file")
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as e:
+        raise RecipeError(
+            f"trainer.output_dir={output_dir} is not writable ({probe}: {e.strerror or type(e).__name__}): "
+            "choose a dir you can write"
+        ) from None
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise RecipeError(f"trainer.output_dir={output_dir} is not writable ({probe}): choose a dir you can write")
