@@ -53,7 +53,10 @@ def load_tokenizer(model_cfg, path: str, require_chat_template: bool = True):
     """Left-padded tokenizer (batched generation); evaluation decides about a missing chat template per prompt style."""
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(path, revision=model_cfg.get("revision"), padding_side="left")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, revision=model_cfg.get("revision"), padding_side="left")
+    except OSError as e:  # not on the hub, no network, a gated repo, a dir without tokenizer files
+        raise RecipeError(f"cannot load the tokenizer of {path} (model.name_or_path): {_first_line(e)}") from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if model_cfg.get("chat_template"):
@@ -72,7 +75,14 @@ def load_policy(model_cfg, path: str):
     kwargs = {"dtype": torch_dtype(model_cfg.dtype), "revision": model_cfg.get("revision")}
     if model_cfg.get("attn_implementation"):
         kwargs["attn_implementation"] = model_cfg.attn_implementation
-    return AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    try:
+        return AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    except OSError as e:
+        raise RecipeError(f"cannot load the model {path} (model.name_or_path): {_first_line(e)}") from None
+
+
+def _first_line(e: BaseException) -> str:
+    return next((line.strip() for line in str(e).splitlines() if line.strip()), type(e).__name__)[:300]
 
 
 def lora_config(model_cfg):

@@ -7,14 +7,15 @@ import os
 import tempfile
 from pathlib import Path
 
-from grpo_math.errors import RecipeError
+from grpo_math.errors import RecipeError, did_you_mean
 
 
 def check_run(recipe, config, dry_run: bool = False) -> None:
     """`dry_run`: a hub model missing from the cache is reported by the summary, not refused: the dry run of a
     GPU recipe must work on an offline laptop."""
     check_model(recipe.model, need_weights=not dry_run)
-    check_data_sizes(recipe.data)
+    check_data(recipe.data)
+    check_wandb(recipe.wandb)
     check_output_dir(config.output_dir)
     from grpo_math.checkpoints import resume_point
 
@@ -22,10 +23,18 @@ def check_run(recipe, config, dry_run: bool = False) -> None:
 
 
 def check_model(model, need_weights: bool = True) -> None:
-    name = model.name_or_path
-    if name in (None, "", "???"):
+    from omegaconf import OmegaConf
+
+    name = None if OmegaConf.is_missing(model, "name_or_path") else model.name_or_path
+    if name in (None, ""):
         raise RecipeError(
             "the recipe names no model: set model.name_or_path (a hub id, a local checkpoint dir, or smollm2-135m)"
+        )
+    from grpo_math.model import DTYPES
+
+    if model.dtype not in DTYPES:
+        raise RecipeError(
+            f"model.dtype={model.dtype!r} is not one of {', '.join(DTYPES)}{did_you_mean(model.dtype, DTYPES)}"
         )
     lora = model.get("lora")
     if lora:
@@ -60,7 +69,9 @@ def model_unreachable(name: str, key: str) -> str | None:
     return None
 
 
-def check_data_sizes(data) -> None:
+def check_data(data) -> None:
+    from grpo_math.data.files import check_file
+
     if not data.sources:
         raise RecipeError("data.sources is empty: name at least one dataset, e.g. data.sources.basic_arithmetic={}")
     for name, source in data.sources.items():
@@ -68,6 +79,11 @@ def check_data_sizes(data) -> None:
             raise RecipeError(
                 f"data.sources.{name}.size={source.size} must be >= 1 (or removed: all rows, or the default count)"
             )
+        if source.path:
+            try:
+                check_file(source.path)
+            except RecipeError as e:
+                raise RecipeError(str(e).replace("data.sources.<name>", f"data.sources.{name}")) from None
 
 
 def check_output_dir(output_dir: str) -> None:
@@ -90,3 +106,10 @@ def check_output_dir(output_dir: str) -> None:
         ) from None
     if not os.access(probe, os.W_OK | os.X_OK):
         raise RecipeError(f"trainer.output_dir={output_dir} is not writable ({probe}): choose a dir you can write")
+
+
+def check_wandb(section) -> None:
+    from grpo_math.callbacks.wandb_run import check_section, resolve_mode
+
+    check_section(section)
+    resolve_mode(section)  # wandb.mode (or $WANDB_MODE) not one of online / offline / disabled

@@ -177,3 +177,42 @@ def test_none_and_numbers_of_any_kind_pass():
 
     reward = NamedReward("ok", "test:ok", func=lambda completions, **kw: [None, 1, True, torch.tensor(0.5)])
     assert reward(completions=["a", "b", "c", "d"])[:3] == [None, 1, True]
+
+
+def test_a_resumed_run_appends_to_the_same_wandb_run(tiny_model_dir, tmp_path):
+    wandb_on = ["trainer.report_to=[wandb]", "wandb.mode=offline", "trainer.max_steps=2"]
+    run(load_recipe(tiny(tiny_model_dir, tmp_path, *wandb_on)))
+    first_id = (tmp_path / "wandb_run_id").read_text().strip()
+    trainer = run(load_recipe(tiny(tiny_model_dir, tmp_path, *wandb_on, "trainer.max_steps=3",
+                                   "trainer.resume_from_checkpoint=latest")))  # fmt: skip
+    assert trainer.state.global_step == 3
+    runs = sorted(p.name for p in (tmp_path / "wandb").glob("offline-run-*"))
+    assert len(runs) == 2 and all(name.endswith(f"-{first_id}") for name in runs), runs  # `wandb sync` joins them
+    assert (tmp_path / "wandb_run_id").read_text().strip() == first_id
+
+
+def test_a_second_signal_stops_at_once():
+    from grpo_math.interrupt import Interruption
+
+    with Interruption() as interruption:
+        interruption._handle(signal.SIGINT, None)  # the first: noted, training goes on to the step's end
+        assert interruption.requested and signal.getsignal(signal.SIGINT) == interruption._handle
+        with pytest.raises(KeyboardInterrupt):
+            interruption._handle(signal.SIGINT, None)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers given back
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_the_alarm_windows_carry_on_from_the_restored_log_history():
+    from transformers import TrainerControl, TrainerState
+
+    from grpo_math.callbacks.alarms import AlarmCallback
+
+    history = [{"loss": 0.1, "frac_reward_zero_std": 1.0, "step": i} for i in range(1, 4)]
+    alarms = AlarmCallback([], [], window=4)
+    state = TrainerState(log_history=history, global_step=3)
+    alarms.on_train_begin(None, state, TrainerControl())
+    assert list(alarms._series["zero_std"]) == [1.0, 1.0, 1.0]  # one more logged step fills the window
+    state.is_world_process_zero = True
+    alarms.on_log(None, state, TrainerControl(), logs={"loss": 0.1, "frac_reward_zero_std": 1.0})
+    assert alarms._active["no_learning_signal"]

@@ -7,17 +7,23 @@ from grpo_math.errors import RecipeError
 FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
 
 
-def read_records(path: str, split: str = "train"):
+def check_file(path: str) -> Path:
+    """Exists, has a known format, is not empty, and (jsonl) every line is a JSON object; cheap, for preflight."""
     p = Path(path).expanduser()
     if not p.is_file():
         raise RecipeError(f"data file {p} does not exist: fix data.sources.<name>.path")
-    fmt = FORMATS.get(p.suffix)
-    if fmt is None:
+    if p.suffix not in FORMATS:
         raise RecipeError(f"cannot read {p}: use a {', '.join(FORMATS)} file")
     if p.stat().st_size == 0:
         raise RecipeError(f"data file {p} is empty: point data.sources.<name>.path at a file with rows")
     if p.suffix == ".jsonl":
         _check_jsonl(p)
+    return p
+
+
+def read_records(path: str, split: str = "train"):
+    p = check_file(path)
+    fmt = FORMATS[p.suffix]
     import datasets
 
     try:
