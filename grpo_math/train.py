@@ -63,6 +63,7 @@ def train(recipe, config, interruption):
     from grpo_math.checkpoints import latest_complete, marker_callback, resume_point
     from grpo_math.data.build import build_dataset, drop_long_prompts
     from grpo_math.evaluate.callback import EvalCallback
+    from grpo_math.gold_check import check_golds
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
     from grpo_math.registry import build_reward_funcs, run_settings
     from grpo_math.trainer import GRPOMathTrainer
@@ -74,6 +75,7 @@ def train(recipe, config, interruption):
     tokenizer = load_tokenizer(recipe.model, model_path)
     dataset = drop_long_prompts(build_dataset(recipe.data), tokenizer, recipe.data.max_prompt_length)
     reward_funcs, config.reward_weights = build_reward_funcs(recipe.rewards, dataset.column_names, run_settings(recipe))
+    check_golds(dataset, reward_funcs)  # rows whose gold a correctness reward cannot read: counted, said once
     if start_path and not resume:  # eval/step_0.json = the base model, eval/warm_start.json = where GRPO starts
         warm_start.evaluate_stages(recipe, config.output_dir, base_path, start_path)
     interruption.raise_if_stopped("GRPO", config.max_steps, None)  # a signal while loading: nothing to save yet
