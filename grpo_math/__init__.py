@@ -1,4 +1,4 @@
-"""grpo-math: GRPO training for math. Public API: register_reward, get_reward, load_recipe, RecipeError.
+"""grpo-math: GRPO training for math. Public API: reward, register_reward, get_reward, load_recipe, RecipeError.
 
 Imports are lazy so that `import grpo_math` (and the CLI's argument errors) never pay for torch or TRL.
 """
@@ -7,6 +7,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "register_reward": "grpo_math.registry",
+    "reward": "grpo_math.registry",
     "get_reward": "grpo_math.registry",
     "load_recipe": "grpo_math.recipe",
     "RecipeError": "grpo_math.errors",

@@ -128,7 +128,7 @@ _ASIDE = re.compile(r"(?<=\S)\s+\([^()]*\)\s*$")  # "18 (9 + 9)": a trailing asi
 
 def _refine(found: str) -> str | None:
     r"""Narrow a found answer to its value: \boxed inside it, or its last number when it is a sentence."""
-    found = found.strip()
+    found = found.strip()[-MAX_SCAN:]  # a span's final answer is at its end: its tail only, as the fallbacks read
     if not found:
         return None
     found = _ASIDE.sub("", _last_boxed(found) or found) or found

@@ -8,9 +8,14 @@ take, a required argument that is not a dataset column) is a RecipeError before 
 
 What may be registered:
 - a reward function with TRL's signature `fn(completions, **columns) -> list[float | None]`; recipe kwargs are bound
-  with functools.partial. It is a reward when it takes `completions`, `prompts` or `completion_ids`, or **kwargs;
+  with functools.partial;
 - a class whose instances are such callables: instantiated with the recipe kwargs (picklable, TRL's own style);
-- a factory (any other function, e.g. TRL's `get_soft_overlong_punishment`): called with the kwargs, returns one.
+- a factory, declared as one (`@reward(factory=True)`, or `factory: true` in the recipe entry, e.g. for TRL's
+  `get_soft_overlong_punishment`): called once with the kwargs, returns the reward.
+
+A reward says what it is with `@reward(kind=...)` (or `register_reward(name, kind=...)`, or `kind:` in the recipe):
+`correctness` (is the answer right), `format` (is the shape right) or `shaping` (length, repetition, ...). The reward
+check holds correctness and format rewards to "gold scores best, adversarial worst"; the alarms read the kinds.
 """
 
 import functools
@@ -31,22 +36,47 @@ ENTRY_POINT_GROUP = "grpo_math.rewards"
 TRL_ARGS = ("completions", "prompts", "completion_ids", "trainer_state", "log_extra", "log_metric")
 # Dataset columns GRPOTrainer does not forward as kwargs: it passes them as prompts/completions instead.
 NOT_FORWARDED = ("prompt", "completion", "completion_ids")
-ENTRY_KEYS = ("weight", "fn", "kwargs")
+ENTRY_KEYS = ("weight", "fn", "kwargs", "kind", "factory", "check")
+KINDS = ("correctness", "format", "shaping")
 
 _registered: dict[str, object] = {}
 
 
-def register_reward(name: str):
+def reward(kind: str | None = None, factory: bool = False):
+    """Decorator: declare what a reward is (read wherever a recipe names it: entry point, module path or file)."""
+    _check_kind(kind, "@reward(kind=...)")
+
+    def decorate(obj):
+        obj.reward_kind, obj.reward_factory = kind, factory
+        return obj
+
+    return decorate
+
+
+def register_reward(name: str, kind: str | None = None, factory: bool = False):
     """Decorator: make a reward function, reward class or reward factory available to recipes as `name`."""
+    declare = reward(kind, factory)
 
     def decorate(obj):
         previous = _registered.get(name)
         if previous is not None and _origin(previous) != _origin(obj):  # re-importing the same module is no clash
             raise RecipeError(f"reward name {name!r} is registered twice: {_origin(previous)} and {_origin(obj)}")
-        _registered[name] = obj
+        _registered[name] = declare(obj)
         return obj
 
     return decorate
+
+
+def _check_kind(kind, where: str) -> None:
+    if kind is not None and kind not in KINDS:
+        raise RecipeError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}{did_you_mean(str(kind), KINDS)}")
+
+
+def kind_of(obj) -> str | None:
+    """The declared kind of a reward, its factory or its class (None: not declared)."""
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    return getattr(obj, "reward_kind", None) or getattr(type(obj), "reward_kind", None)
 
 
 def _entry_points() -> dict[str, list]:
@@ -136,8 +166,7 @@ def resolve(ref: str):
     return obj
 
 
-def is_reward_function(fn) -> bool:
-    """A reward (called per batch) rather than a factory (called once with kwargs to make one)."""
+def _takes_completions(fn) -> bool:
     params = _parameters(fn)
     return params is None or any(p.kind is p.VAR_KEYWORD or p.name in TRL_ARGS[:3] for p in params.values())
 
@@ -169,28 +198,46 @@ def _check_kwargs(ref: str, fn, kwargs: dict, reward: bool) -> None:
 
 
 def get_reward(ref: str, **kwargs) -> Callable:
-    """The reward callable for a registered name, `package.module:function` or `path/to/file.py:function`.
+    """The reward callable for a registered name, `package.module:function` or `path/to/file.py:function`."""
+    return make_reward(ref, kwargs)
 
-    Classes are instantiated with `kwargs`, factories called with them, reward functions get them bound.
-    """
+
+def make_reward(ref: str, kwargs: dict, factory: bool = False) -> Callable:
+    """Classes are instantiated with `kwargs`, factories (declared, or `factory`) called with them, reward
+    functions get them bound."""
     obj = resolve(ref)
     if isinstance(obj, type):
         _check_kwargs(ref, obj, kwargs, reward=False)
         return obj(**kwargs)
     if not callable(obj):
         raise RecipeError(f"reward {ref!r} is {type(obj).__name__}, not a function or class")
+    if factory or getattr(obj, "reward_factory", False):
+        _check_kwargs(ref, obj, kwargs, reward=False)
+        made = obj(**kwargs)
+        if not callable(made):
+            raise RecipeError(f"reward factory {ref!r} returned {type(made).__name__}, not a reward callable")
+        if kind_of(obj) and not kind_of(made):
+            made = _with_kind(made, kind_of(obj))
+        return made
     if inspect.isroutine(obj) or isinstance(obj, functools.partial):
-        reward = is_reward_function(obj)
-        _check_kwargs(ref, obj, kwargs, reward=reward)
-        if not reward:
-            made = obj(**kwargs)
-            if not callable(made):
-                raise RecipeError(f"reward factory {ref!r} returned {type(made).__name__}, not a reward callable")
-            return made
+        if not _takes_completions(obj):
+            raise RecipeError(
+                f"reward {ref!r} takes neither completions, prompts, completion_ids nor **kwargs: a reward cannot be "
+                f"called with it; if it makes the reward, declare it a factory (rewards.<key>.factory=true)"
+            )
+        _check_kwargs(ref, obj, kwargs, reward=True)
         return functools.partial(obj, **kwargs) if kwargs else obj
     if kwargs:  # an instance that is already a reward
         raise RecipeError(f"reward {ref!r} is a ready-made callable and takes no kwargs (got {', '.join(kwargs)})")
     return obj
+
+
+def _with_kind(fn, kind: str):
+    try:
+        fn.reward_kind = kind
+        return fn
+    except AttributeError:  # a builtin or slotted callable: keep the kind on a wrapper
+        return reward(kind)(functools.partial(fn))
 
 
 def _required(params) -> list[str]:
@@ -210,10 +257,12 @@ class NamedReward:
     rebuilds in a spawned worker even when the reward came from a file path.
     """
 
-    def __init__(self, name: str, ref: str, kwargs: dict | None = None, func: Callable | None = None):
+    def __init__(self, name: str, ref: str, kwargs: dict | None = None, func: Callable | None = None,
+                 factory: bool = False, kind: str | None = None, check: bool = True):  # fmt: skip
         self.__name__ = name
-        self.ref, self.kwargs = ref, dict(kwargs or {})
-        self.func = func if func is not None else get_reward(ref, **self.kwargs)
+        self.ref, self.kwargs, self.factory, self.check = ref, dict(kwargs or {}), factory, check
+        self.func = func if func is not None else make_reward(ref, self.kwargs, factory)
+        self.kind = kind or kind_of(self.func)  # the recipe's kind:, else the reward's declared one
         params = _parameters(self.func)
         takes_all = params is None or any(p.kind is p.VAR_KEYWORD for p in params.values())
         self.accepts = None if takes_all else frozenset(params)
@@ -225,7 +274,7 @@ class NamedReward:
         return checked_scores(self.__name__, self.func(*args, **kwargs), completions)
 
     def __reduce__(self):
-        return (type(self), (self.__name__, self.ref, self.kwargs))
+        return (type(self), (self.__name__, self.ref, self.kwargs, None, self.factory, self.kind, self.check))
 
     def __repr__(self):
         return f"{type(self).__name__}({self.__name__!r}, {self.ref!r}, {self.kwargs!r})"
@@ -305,16 +354,19 @@ def build_reward_funcs(
         if isinstance(weight, bool) or not isinstance(weight, (int, float)):
             raise RecipeError(f"rewards.{key}.weight={weight!r} should be a number")
         ref, kwargs = entry.get("fn") or key, entry.get("kwargs") or {}
+        factory, kind, check = bool(entry.get("factory")), entry.get("kind"), entry.get("check", True) is not False
+        _check_kind(kind, f"rewards.{key}.kind")
         ref = _absolute(ref)
-        kwargs = {**_known_to_the_run(ref, settings or {}, kwargs), **kwargs}
-        func = get_reward(ref, **kwargs)
+        kwargs = {**_known_to_the_run(ref, settings or {}, kwargs, factory), **kwargs}
+        func = make_reward(ref, kwargs, factory)
         for column in required_columns(func):
             if column not in forwarded:
                 raise RecipeError(
                     f"reward {key!r} ({ref}) needs column {column!r}{did_you_mean(column, forwarded)}, "
                     f"but the dataset's columns are: {', '.join(forwarded) or 'none'}"
                 )
-        funcs.append((AsyncNamedReward if _is_async(func) else NamedReward)(key, ref, kwargs, func))
+        named = AsyncNamedReward if _is_async(func) else NamedReward
+        funcs.append(named(key, ref, kwargs, func, factory=factory, kind=kind, check=check))
         weights.append(float(weight))
     return funcs, weights
 
@@ -328,15 +380,13 @@ def run_settings(recipe) -> dict:
     return {"max_completion_len": trainer.get("max_completion_length", GRPOConfig.max_completion_length)}
 
 
-def _known_to_the_run(ref: str, settings: Mapping, given: Mapping) -> dict:
+def _known_to_the_run(ref: str, settings: Mapping, given: Mapping, factory: bool = False) -> dict:
     """The `settings` a factory or class takes by name and the recipe's kwargs leave out (reward functions get none:
     their extra parameters are dataset columns)."""
     if not settings:
         return {}
     obj = resolve(ref)
-    factory = isinstance(obj, type) or (
-        (inspect.isroutine(obj) or isinstance(obj, functools.partial)) and not is_reward_function(obj)
-    )
+    factory = isinstance(obj, type) or factory or getattr(obj, "reward_factory", False)
     params = _parameters(obj) if factory else None
     return {k: v for k, v in settings.items() if params and k in params and k not in given}
 

@@ -2,7 +2,9 @@
 
 `check` catches the rewards that silently ruin a run: it writes gold completions in exactly the shape the recipe's
 prompt asks for (they must get the reward's best score) and feeds a fixed adversarial set (empty, eval bait, huge
-powers, megabyte strings, deep nesting, odd unicode, NaN/inf; they must get its worst score, each within a second).
+powers, megabyte strings, deep nesting, odd unicode, NaN/inf; they must get its worst score). Only correctness and
+format rewards are ranked so; shaping rewards and rewards of undeclared kind must only not crash, return numbers
+and score in reasonable time (a slow one is a warning: the machine's load must not fail a good run).
 """
 
 import json
@@ -15,7 +17,9 @@ from grpo_math.prompts import get_prompt_style
 from grpo_math.registry import NOT_FORWARDED, build_reward_funcs, list_rewards, run_settings
 
 SAMPLE_ROWS = 8
-MAX_SECONDS = 1.0  # per adversarial completion
+SLOW_SECONDS = 1.0  # per adversarial completion: above it, the check warns
+JUDGED_KINDS = ("correctness", "format")  # held to "gold scores best, adversarial scores worst"
+logger = logging.getLogger(__name__)
 # When the recipe's data cannot be sampled (offline hub dataset): integer golds (GSM8K-like) or MathQA letters.
 FALLBACK_ROWS = [
     {"question": "Tom has 3 apples and buys 4. How many?", "answer": "7", "solution": "3 + 4 = 7"},
@@ -147,6 +151,9 @@ def run_check(recipe, rows: list[dict] | None = None) -> tuple[list[list[str]], 
     table, failures = [], []
     for func in funcs:
         name = func.__name__
+        if not func.check:
+            table.append([name, func.ref, "-", "-", "-", "skipped: check: false"])
+            continue
         if not reads_text(func):
             table.append([name, func.ref, "-", "-", "-", "skipped: scores token ids, not text"])
             continue
@@ -161,22 +168,18 @@ def run_check(recipe, rows: list[dict] | None = None) -> tuple[list[list[str]], 
             failures.append(f"{name}: raised {type(e).__name__}: {e}")
             table.append([name, func.ref, "error", "error", "-", "FAIL"])
             continue
-        problems = _judge(name, gold, gold_scores, adversarial, adv_scores, slowest)
+        judged = func.kind in JUDGED_KINDS  # shaping or undeclared: only crashes, non-numbers and latency
+        problems = _judge(name, gold, gold_scores, adversarial, adv_scores) if judged else []
         failures += problems
-        table.append(
-            [
-                name,
-                func.ref,
-                _span(gold_scores),
-                _span(adv_scores),
-                f"{slowest * 1000:.1f} ms",
-                "FAIL" if problems else "ok",
-            ]
-        )
+        result = "FAIL" if problems else "ok" if judged else f"ok ({func.kind or 'kind not declared'}: not ranked)"
+        if slowest > SLOW_SECONDS:  # a warning, not a failure: a busy machine must not fail a good run
+            result += f"; slow: {slowest:.1f} s on one completion"
+            logger.warning(f"reward {name}: one adversarial completion took {slowest:.1f} s to score")
+        table.append([name, func.ref, _span(gold_scores), _span(adv_scores), f"{slowest * 1000:.1f} ms", result])
     return table, failures
 
 
-def _judge(name, gold, gold_scores, adversarial, adv_scores, slowest) -> list[str]:
+def _judge(name, gold, gold_scores, adversarial, adv_scores) -> list[str]:
     scores = [s for s in gold_scores + adv_scores if s is not None]
     if not scores:
         return [f"{name}: every score is None (is the gold in the column and form this reward reads?)"]
@@ -190,8 +193,6 @@ def _judge(name, gold, gold_scores, adversarial, adv_scores, slowest) -> list[st
     for (label, _), score in zip(adversarial, adv_scores):
         if score is not None and score > worst:
             problems.append(f"{name}: adversarial '{label}' scores {score}, above the worst {worst}")
-    if slowest > MAX_SECONDS:
-        problems.append(f"{name}: an adversarial completion took {slowest:.1f} s (limit {MAX_SECONDS:.0f} s)")
     return problems
 
 

@@ -50,6 +50,9 @@ class RewardSection:
     weight: float = 1.0
     fn: str | None = None  # registered name, package.module:function or file.py:function; default: the key
     kwargs: dict = field(default_factory=dict)
+    kind: str | None = None  # correctness | format | shaping; default: what the reward declares
+    factory: bool = False  # fn makes the reward when called with kwargs (e.g. TRL's get_*_reward functions)
+    check: bool = True  # false: preflight does not run the reward check on it
 
 
 @dataclass

@@ -87,7 +87,7 @@ def train(recipe, config, interruption):
         train_dataset=dataset,
         processing_class=tokenizer,
         peft_config=lora_config(recipe.model),
-        callbacks=dashboard_callbacks(recipe),  # completion tables, alarms, training_curves.png
+        callbacks=dashboard_callbacks(recipe, reward_funcs),  # completion tables, alarms, training_curves.png
         prompt_style=recipe.data.prompt,
     )
     trainer.add_callback(marker_callback())  # a checkpoint counts (for resume=latest) once all of it is written

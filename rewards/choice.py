@@ -1,8 +1,10 @@
 """Multiple-choice reward (MathQA style): the option letter a completion picks against the gold letter."""
 
 from grpo_math.answer import completion_text, extract_choice
+from grpo_math.registry import reward
 
 
+@reward(kind="correctness")
 def multiple_choice(completions, answer, options, **kwargs) -> list[float | None]:
     """1.0 when the completion picks the gold option letter, 0.0 when another, two different, or none; None when the gold is not a letter a-e.
 

@@ -7,8 +7,10 @@ fallbacks; numbers compared by value through a safe, size-bounded parser (no eva
 from fractions import Fraction
 
 from grpo_math.answer import FALLBACKS, answers_match, completion_text, extract_answer, parse_answer
+from grpo_math.registry import reward
 
 
+@reward(kind="correctness")
 def numeric_correctness(completions, answer, *, fallbacks=FALLBACKS, **kwargs) -> list[float | None]:
     r"""1.0 when the extracted final answer equals the gold `answer` by value, 0.0 when not, None when the gold is unparseable.
 
@@ -36,6 +38,7 @@ def numeric_correctness(completions, answer, *, fallbacks=FALLBACKS, **kwargs) -
     return scores
 
 
+@reward(kind="format")
 def integer_answer(completions, *, fallbacks=FALLBACKS, **kwargs) -> list[float]:
     """1.0 when the extracted final answer is an integer (GSM8K answers are), else 0.0; needs no gold.
 

@@ -7,11 +7,13 @@ Here the whole completion is matched, reasoning may span lines, and ending right
 """
 
 from grpo_math.answer import completion_text, has_xml_format
+from grpo_math.registry import reward
 
 # The four tags with the newlines the reference prompt asks for; `</answer>` may be the very end (EOS).
 XML_TAGS = ("<reasoning>\n", "\n</reasoning>\n", "\n<answer>\n", "\n</answer>")
 
 
+@reward(kind="format")
 def xml_format(completions, *, strict: bool = True, **kwargs) -> list[float]:
     r"""1.0 when the whole completion is the XML format with each tag exactly once, else 0.0.
 
@@ -33,6 +35,7 @@ def xml_format(completions, *, strict: bool = True, **kwargs) -> list[float]:
     return [1.0 if has_xml_format(completion_text(c), strict) else 0.0 for c in completions]
 
 
+@reward(kind="format")
 def xml_count(completions, **kwargs) -> list[float]:
     r"""Partial credit in [0, 1]: 0.25 for each of the four XML tags present exactly once with its newlines.
 

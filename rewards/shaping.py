@@ -5,7 +5,10 @@ the recipe's kwargs make the reward, e.g. `rewards.overlong: {fn: soft_overlong,
 kwargs: {max_completion_len: 200, soft_punish_cache: 50}}`.
 """
 
+from grpo_math.registry import reward
 
+
+@reward(kind="shaping", factory=True)
 def soft_overlong(max_completion_len: int, soft_punish_cache: int):
     """DAPO's soft overlong punishment (trl.rewards.get_soft_overlong_punishment): 0 up to the cache zone, -1 past the limit.
 
@@ -26,6 +29,7 @@ def soft_overlong(max_completion_len: int, soft_punish_cache: int):
     return get_soft_overlong_punishment(max_completion_len, soft_punish_cache)
 
 
+@reward(kind="shaping", factory=True)
 def repetition_penalty(ngram_size: int = 3, max_penalty: float = -1.0):
     """Repeated token n-grams penalised (trl.rewards.get_repetition_penalty_reward): 0 for none, `max_penalty` for all.
 

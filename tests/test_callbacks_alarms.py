@@ -7,20 +7,29 @@ from omegaconf import OmegaConf
 from transformers import TrainerState
 
 from grpo_math.callbacks.alarms import AlarmCallback, reward_kinds
+from grpo_math.registry import build_reward_funcs
 
 
-def test_reward_kinds_come_from_the_registered_function():
+def test_reward_kinds_come_from_each_reward(tmp_path):
+    (tmp_path / "my_rewards.py").write_text(
+        "from grpo_math.registry import reward\n"
+        "@reward(kind='correctness')\n"
+        "def exact(completions, answer, **kw):\n    return [1.0] * len(completions)\n"
+        "def brevity(completions, **kw):\n    return [0.0] * len(completions)\n"
+    )
     rewards = OmegaConf.create({
         "numeric_correctness": {"weight": 2.0},
-        "integer_answer": {"weight": 0.5},
-        "xml_format": {"weight": 0.5, "fn": None},
+        "integer_answer": {"weight": 0.5},  # the answer's shape (an integer), not whether it is right
         "xml_format_soft": {"fn": "xml_format", "weight": 0.5},  # a renamed key: its fn decides
-        "tags": {"fn": "rewards.xml:xml_count"},  # module:function
-        "mine": {"fn": "my_rewards.py:brevity"},  # unknown kind: in neither list
+        "tags": {"fn": "rewards.format:xml_count"},  # module:function
+        "plugin": {"fn": f"{tmp_path}/my_rewards.py:exact"},  # a plugin's declared kind
+        "mine": {"fn": f"{tmp_path}/my_rewards.py:brevity"},  # no kind: in neither list
+        "theirs": {"fn": f"{tmp_path}/my_rewards.py:brevity", "kind": "correctness"},  # the recipe says
     })  # fmt: skip
-    assert reward_kinds(rewards) == (
-        ["xml_format", "xml_format_soft", "tags"],
-        ["numeric_correctness", "integer_answer"],
+    funcs, _ = build_reward_funcs(rewards, ["answer"])
+    assert reward_kinds(funcs) == (
+        ["integer_answer", "xml_format_soft", "tags"],
+        ["numeric_correctness", "plugin", "theirs"],
     )
 
 

@@ -108,7 +108,9 @@ def test_preflight_runs_the_reward_check(tmp_path):
         "    texts = [c[-1]['content'] if isinstance(c, list) else c for c in completions]\n"
         "    return [0.0 if '<answer>' in t else 1.0 for t in texts]\n"
     )
-    recipe = load_recipe(["recipe=quickstart", f"rewards.inverted.fn={plugin}:inverted"])
+    recipe = load_recipe(
+        ["recipe=quickstart", f"rewards.inverted.fn={plugin}:inverted", "rewards.inverted.kind=format"]
+    )
     with pytest.raises(RecipeError, match="reward check failed: .*inverted"):
         run(recipe, dry_run=True)
 

@@ -48,7 +48,14 @@ def test_tilde_deletes_a_key():
 
 def test_new_mapping_entries_get_their_defaults():
     recipe = load_recipe(["recipe=quickstart", "rewards.xml_count.weight=0.5", "model.lora.r=8"])
-    assert recipe.rewards.xml_count == {"weight": 0.5, "fn": None, "kwargs": {}}
+    assert recipe.rewards.xml_count == {
+        "weight": 0.5,
+        "fn": None,
+        "kwargs": {},
+        "kind": None,
+        "factory": False,
+        "check": True,
+    }
     assert recipe.model.lora.r == 8 and recipe.model.lora.alpha == 32
 
 

@@ -53,8 +53,15 @@ def plugin(tmp_path, monkeypatch):
                 def __call__(self, completions, **kwargs):
                     return [self.factor] * len(completions)
 
+            from grpo_math.registry import reward
+
+            @reward(factory=True)
             def make_constant(value):
-                """A factory: called with the kwargs, returns the reward."""
+                """A factory, declared: called with the kwargs, returns the reward."""
+                return Scaled(value)
+
+            def make_undeclared(value):
+                """A factory nobody said is one: never guessed from its signature."""
                 return Scaled(value)
 
             async def async_reward(completions, **kwargs):
@@ -158,6 +165,7 @@ def test_file_path_reference(tmp_path):
         ("my_rewards:lenght_bonus", {}, "did you mean length_bonus?"),  # attribute typo
         ("no_such_module:f", {}, "cannot import reward module 'no_such_module'"),  # module missing
         ("missing/file.py:f", {}, "does not exist"),  # file missing
+        ("my_rewards:make_undeclared", {"value": 1}, "declare it a factory"),  # factories are explicit
     ],
 )
 def test_reference_errors(plugin, ref, kwargs, message):

@@ -71,7 +71,7 @@ KILL_AFTER_CHECKPOINT_2 = textwrap.dedent("""
                 os.kill(os.getpid(), signal.SIGKILL)
 
     made = callbacks.dashboard_callbacks
-    callbacks.dashboard_callbacks = lambda recipe: [*made(recipe), KillMinus9()]
+    callbacks.dashboard_callbacks = lambda *args: [*made(*args), KillMinus9()]
     import grpo_math.train  # noqa: F401  (train() imports dashboard_callbacks from the patched module)
     sys.exit(train_main(sys.argv[1:]))
 """)

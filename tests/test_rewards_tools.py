@@ -56,8 +56,12 @@ def test_multiple_choice_passes_on_the_mathqa_prompt():
     "prompt, entry, message",
     [
         ("boxed", {"fn": "xml_format"}, "cannot tell them apart"),  # a format reward that does not fit the prompt
-        ("xml", {"fn": "{path}:strict_format_reward_func"}, "cannot tell them apart"),  # the reference's regex
-        ("xml", {"fn": "{path}:always_one"}, "cannot tell them apart"),  # credits everything
+        (
+            "xml",
+            {"fn": "{path}:strict_format_reward_func", "kind": "format"},
+            "cannot tell them apart",
+        ),  # the reference's regex
+        ("xml", {"fn": "{path}:always_one", "kind": "correctness"}, "cannot tell them apart"),  # credits everything
         ("xml", {"fn": "{path}:crashes_on_empty"}, "raised ZeroDivisionError"),  # would crash the run
     ],
 )
@@ -114,3 +118,21 @@ def test_cli_check_and_score(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "numeric_correctness  2       0.667" in out  # mean over the three rows, weight 2
     assert "weighted total" in out
+
+
+def test_rewards_of_undeclared_kind_are_not_ranked_but_must_not_crash(user_rewards):
+    """TRL's own rewards and a user's brevity bonus say nothing about their kind: preflight must not refuse them."""
+    cfg = recipe(
+        think={"fn": "trl.rewards:think_format_reward"},  # gold XML completions score 0 here: a <think> reward
+        credit={"fn": f"{user_rewards}:always_one"},
+        checked={"fn": f"{user_rewards}:always_one", "kind": "correctness", "check": False},  # the escape hatch
+    )
+    assert check_rewards(cfg) == []
+    table, _ = run_check(cfg)
+    assert [row[-1] for row in table] == [
+        "ok (kind not declared: not ranked)",
+        "ok (kind not declared: not ranked)",
+        "skipped: check: false",
+    ]
+    crashing = recipe(bad={"fn": f"{user_rewards}:crashes_on_empty"})
+    assert "raised ZeroDivisionError" in check_rewards(crashing)[0]

@@ -6,8 +6,8 @@
   advantage to learn from.
 - clipped_completions: most completions hit max_completion_length.
 
-Windows count logged steps (`wandb.alarm_window`). Which reward is "format" and which "correctness" is read
-from the function each recipe reward registers (its `fn`, else its key).
+Windows count logged steps (`wandb.alarm_window`). Which reward is "format" and which "correctness" is each
+reward's kind (grpo_math.registry: declared by the reward, or `rewards.<key>.kind` in the recipe).
 """
 
 import logging
@@ -20,9 +20,6 @@ from grpo_math.callbacks.wandb_run import log_to_wandb
 
 logger = logging.getLogger(__name__)
 
-FORMAT_FUNCTIONS = {"xml_format", "xml_count"}
-CORRECTNESS_FUNCTIONS = {"numeric_correctness", "integer_answer", "multiple_choice"}
-
 # Rewards are 0..1 (the weight gives the scale), so these are absolute.
 FORMAT_RISE = 0.15  # format reward gain, late half of the window vs early half, that counts as rising
 CORRECTNESS_FLAT = 0.03  # correctness gain below which it counts as flat
@@ -32,16 +29,10 @@ CLIPPED_HIGH = 0.5  # mean completions/clipped_ratio over the window at which "m
 ALARMS = ("reward_hacking", "no_learning_signal", "clipped_completions")
 
 
-def reward_kinds(rewards_section) -> tuple[list[str], list[str]]:
-    """(format keys, correctness keys) of a recipe's rewards section, from each reward's registered function."""
-    fmt, correct = [], []
-    for key, spec in rewards_section.items():
-        fn = (spec.get("fn") if hasattr(spec, "get") else None) or key
-        name = str(fn).rsplit(":", 1)[-1].rsplit(".", 1)[-1]  # "pkg.mod:xml_format" / "file.py:xml_format"
-        if name in FORMAT_FUNCTIONS:
-            fmt.append(key)
-        elif name in CORRECTNESS_FUNCTIONS:
-            correct.append(key)
+def reward_kinds(reward_funcs) -> tuple[list[str], list[str]]:
+    """(format keys, correctness keys) of the run's rewards, from each one's kind (declared, or the recipe's)."""
+    fmt = [f.__name__ for f in reward_funcs if getattr(f, "kind", None) == "format"]
+    correct = [f.__name__ for f in reward_funcs if getattr(f, "kind", None) == "correctness"]
     return fmt, correct
 
 
