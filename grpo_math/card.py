@@ -27,7 +27,7 @@ def write_model_card(trainer, recipe) -> Path | None:
 
 def collect(trainer, recipe) -> dict:
     from grpo_math.evaluate.callback import EvalCallback
-    from grpo_math.train import resolved_trainer
+    from grpo_math.report import resolved_trainer
 
     args, state = trainer.args, trainer.state
     history = state.log_history

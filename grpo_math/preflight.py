@@ -132,4 +132,9 @@ def summary(recipe, config) -> str:
         from grpo_math.warm_start import describe
 
         lines.append(f"warm start:                {describe(recipe)}")
+    from grpo_math.run_checks import model_unreachable
+
+    problem = model_unreachable(recipe.model.name_or_path, "model.name_or_path")
+    if problem:  # a dry run goes on (it loads no weights); the run itself would stop here
+        lines.append(f"model:                     NOT LOADABLE HERE: {problem.removeprefix('offline: ')}")
     return "preflight:\n  " + "\n  ".join(lines)

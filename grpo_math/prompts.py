@@ -6,7 +6,7 @@ the asked-for shape) and the evaluator (which format is "strict").
 
 from dataclasses import dataclass
 
-from grpo_math.errors import RecipeError, did_you_mean
+from grpo_math.errors import RecipeError
 
 # The reference run's system prompt (../shared/references, Qwen2.5-0.5B GRPO on GSM8K), verbatim.
 XML_SYSTEM_PROMPT = """
@@ -45,34 +45,38 @@ class PromptStyle:
         return [*system, {"role": "user", "content": user}]
 
 
-PROMPT_STYLES = {
-    "xml": PromptStyle("xml", XML_SYSTEM_PROMPT, "{question}"),
-    # MetaMath's Alpaca template (MetaMath reference), sent as the user turn; answers "The answer is: X".
-    "metamath": PromptStyle(
-        "metamath",
-        None,
-        "Below is an instruction that describes a task. Write a response that appropriately completes the "
-        "request.\n\n### Instruction:\n{question}\n\n### Response: Let's think step by step.",
-    ),
-    # MATH-style: reason, then put the final answer in \boxed{} (MATH reference).
-    "boxed": PromptStyle(
-        "boxed",
-        "Solve the problem step by step. Put the final answer in \\boxed{}.",
-        "{question}",
-    ),
-    # MathQA multiple choice with five options a-e (mathGemma reference): answer with the letter.
-    "mathqa": PromptStyle(
-        "mathqa",
-        "Solve the multiple-choice math problem step by step, then finish with 'The answer is (x).' where x is "
-        "the letter of the correct option.",
-        "{question}\nOptions: {options}",
-    ),
-}
+XML = PromptStyle("xml", XML_SYSTEM_PROMPT, "{question}")
+# MetaMath's Alpaca template (MetaMath reference), sent as the user turn; answers "The answer is: X".
+METAMATH = PromptStyle(
+    "metamath",
+    None,
+    "Below is an instruction that describes a task. Write a response that appropriately completes the "
+    "request.\n\n### Instruction:\n{question}\n\n### Response: Let's think step by step.",
+)
+# MATH-style: reason, then put the final answer in \boxed{} (MATH reference).
+BOXED = PromptStyle("boxed", "Solve the problem step by step. Put the final answer in \\boxed{}.", "{question}")
+# MathQA multiple choice with five options a-e (mathGemma reference): answer with the letter.
+MATHQA = PromptStyle(
+    "mathqa",
+    "Solve the multiple-choice math problem step by step, then finish with 'The answer is (x).' where x is "
+    "the letter of the correct option.",
+    "{question}\nOptions: {options}",
+)
 
 
 def get_prompt_style(name: str) -> PromptStyle:
-    if name not in PROMPT_STYLES:
-        raise RecipeError(
-            f"unknown prompt style {name!r}{did_you_mean(name, PROMPT_STYLES)}; available: {', '.join(PROMPT_STYLES)}"
-        )
-    return PROMPT_STYLES[name]
+    """A prompt style by name: the `grpo_math.prompts` entry-point group (built-ins included) or register_prompt."""
+    from grpo_math import plugins
+
+    style = plugins.load("prompts", name)
+    if not isinstance(style, PromptStyle):
+        raise RecipeError(f"prompt style {name!r} is a {type(style).__name__}, not a grpo_math.prompts.PromptStyle")
+    return style
+
+
+def register_prompt(style: PromptStyle) -> PromptStyle:
+    """Make a prompt style available to recipes in this process (installed packages use the entry-point group)."""
+    from grpo_math import plugins
+
+    plugins.register("prompts", style.name, style)
+    return style

@@ -81,13 +81,9 @@ def kind_of(obj) -> str | None:
 
 def _entry_points() -> dict[str, list]:
     """Installed entry points in the group, by name (a list: two packages may claim one name)."""
-    from importlib.metadata import entry_points
+    from grpo_math import plugins
 
-    found: dict[str, list] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if all(ep.value != other.value for other in found.get(ep.name, [])):
-            found.setdefault(ep.name, []).append(ep)
-    return found
+    return plugins.entry_points("rewards")
 
 
 def available() -> list[str]:

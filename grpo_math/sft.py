@@ -5,7 +5,8 @@ template applied and the loss on the completion only; `model.lora` hands a peft 
 
 The output dir always ends up holding one complete, loadable model (a LoRA run merges its adapter into the base,
 keeping the adapter itself in `adapter/`), because the point of an SFT run is a model to evaluate or to start GRPO
-from. `sft_complete.json` is written last: its presence is what "this SFT run finished" means (grpo_math.warm_start).
+from. Its finished-run record (grpo_math.warm_start.FINISHED_MARKER) is written last: a warm start reuses the run
+only when it is there.
 """
 
 import json
@@ -19,14 +20,6 @@ from grpo_math.interrupt import Interruption
 from grpo_math.recipe import save_recipe
 from grpo_math.trl_config import build_trl_config
 
-COMPLETE_MARKER = "sft_complete.json"
-
-
-def is_complete(output_dir: str | Path) -> bool:
-    out = Path(output_dir)
-    return (out / COMPLETE_MARKER).is_file() and (out / "config.json").is_file()
-
-
 def run(recipe, dry_run: bool = False):
     if recipe.task != "sft":
         raise RecipeError(
@@ -35,7 +28,7 @@ def run(recipe, dry_run: bool = False):
     config = build_trl_config(recipe)
     preflight.check(recipe, config, dry_run=dry_run)
     if dry_run:
-        from grpo_math.train import dry_run_report
+        from grpo_math.report import dry_run_report
 
         print(dry_run_report(recipe, config))
         return None
@@ -113,9 +106,11 @@ def _is_peft(trainer) -> bool:
 
 
 def _write_marker(output_dir, recipe, trainer, base_model: str, rows: int, seconds: float) -> None:
+    from grpo_math.warm_start import mark_finished
+
     state = trainer.state
     losses = [h["loss"] for h in state.log_history if "loss" in h]
-    info = {
+    mark_finished(output_dir, {
         "recipe": recipe.name,
         "base_model": recipe.model.name_or_path,
         "base_model_path": base_model,
@@ -125,7 +120,4 @@ def _write_marker(output_dir, recipe, trainer, base_model: str, rows: int, secon
         "first_loss": losses[0] if losses else None,
         "last_loss": losses[-1] if losses else None,
         "seconds": round(seconds, 1),
-    }
-    tmp = Path(output_dir) / f".{COMPLETE_MARKER}.tmp"
-    tmp.write_text(json.dumps(info, indent=2) + "\n")
-    os.replace(tmp, Path(output_dir) / COMPLETE_MARKER)  # atomic: a reader sees no marker or a whole one
+    })  # fmt: skip

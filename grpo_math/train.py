@@ -1,40 +1,11 @@
 """The GRPO run, top to bottom: recipe -> config -> preflight -> data -> model -> rewards -> GRPOTrainer -> save."""
 
-import enum
-
-from omegaconf import OmegaConf
-
 from grpo_math import preflight
 from grpo_math.errors import RecipeError
 from grpo_math.interrupt import Interruption
-from grpo_math.prompts import get_prompt_style
-from grpo_math.recipe import save_recipe, to_yaml
+from grpo_math.recipe import save_recipe
+from grpo_math.report import dry_run_report
 from grpo_math.trl_config import build_trl_config
-
-# Shown by --dry-run even when the recipe leaves them to TRL: they decide what the run optimises.
-DERIVED_FIELDS = (
-    "generation_batch_size", "steps_per_generation", "loss_type", "beta", "scale_rewards", "temperature",
-    "num_iterations", "epsilon", "bf16",
-)  # fmt: skip
-
-
-def resolved_trainer(recipe, config) -> dict:
-    """The recipe's trainer keys plus the derived ones, as GRPOConfig/SFTConfig holds them after validation."""
-    keys = list(recipe.trainer) + [k for k in DERIVED_FIELDS if hasattr(config, k) and k not in recipe.trainer]
-    values = {k: getattr(config, k) for k in keys}
-    for k in ("bf16", "fp16"):  # show what the recipe asks for; preflight says when this machine falls back
-        if k in recipe.trainer:
-            values[k] = recipe.trainer[k]
-    return {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()}
-
-
-def dry_run_report(recipe, config) -> str:
-    shown = OmegaConf.to_container(recipe, resolve=True)
-    shown["trainer"] = resolved_trainer(recipe, config)
-    if shown["data"]["system_prompt"] is None:  # show the words the model will actually be given
-        shown["data"]["system_prompt"] = get_prompt_style(recipe.data.prompt).system_prompt
-    return to_yaml(shown) + "\n" + preflight.summary(recipe, config)
-
 
 def run(recipe, dry_run: bool = False):
     if recipe.task != "grpo":
@@ -63,6 +34,7 @@ def train(recipe, config, interruption):
     from grpo_math.checkpoints import latest_complete, marker_callback, resume_point
     from grpo_math.data.build import build_dataset, drop_long_prompts
     from grpo_math.evaluate.callback import EvalCallback
+    from grpo_math.evaluate.stages import evaluate_stages
     from grpo_math.gold_check import check_golds
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
     from grpo_math.registry import build_reward_funcs, run_settings
@@ -77,7 +49,7 @@ def train(recipe, config, interruption):
     reward_funcs, config.reward_weights = build_reward_funcs(recipe.rewards, dataset.column_names, run_settings(recipe))
     check_golds(dataset, reward_funcs)  # rows whose gold a correctness reward cannot read: counted, said once
     if start_path and not resume:  # eval/step_0.json = the base model, eval/warm_start.json = where GRPO starts
-        warm_start.evaluate_stages(recipe, config.output_dir, base_path, start_path)
+        evaluate_stages(recipe, config.output_dir, base_path, start_path)
     interruption.raise_if_stopped("GRPO", config.max_steps, None)  # a signal while loading: nothing to save yet
     start_wandb(recipe, config, resume=resume is not None)  # main process only, bounded; off/unreachable -> dropped
     trainer = GRPOMathTrainer(  # GRPOTrainer + timing split, gold answers and batch accuracy for the dashboard

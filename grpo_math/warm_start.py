@@ -3,7 +3,7 @@
     warm_start: {recipe: quickstart_sft, overrides: [trainer.max_steps=40]}   run this SFT recipe first
     warm_start: {checkpoint: outputs/my_sft}                                  or start from a saved model
 
-An SFT recipe is run only when its output dir holds no finished run (grpo_math.sft.COMPLETE_MARKER), so a second
+An SFT recipe is run only when its output dir holds no finished run (FINISHED_MARKER, written last), so a second
 `launch/grpo.py` reuses it. It runs in a child process, one process, with the launcher's distributed environment
 removed: under `accelerate launch` every rank gets here, the first to take a file lock runs the SFT, the others wait
 on the lock and then find it finished (the lock needs a filesystem with working flock, as a local disk has). A big
@@ -13,12 +13,26 @@ model.name_or_path stays the base the warm start came from: the baseline evaluat
 """
 
 import fcntl
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from grpo_math.errors import RecipeError
+
+FINISHED_MARKER = "sft_complete.json"  # the SFT run's record, written last: its presence means it finished
+
+
+def is_finished(output_dir: str | Path) -> bool:
+    out = Path(output_dir)
+    return (out / FINISHED_MARKER).is_file() and (out / "config.json").is_file()
+
+
+def mark_finished(output_dir: str | Path, info: dict) -> None:
+    tmp = Path(output_dir) / f".{FINISHED_MARKER}.tmp"
+    tmp.write_text(json.dumps(info, indent=2) + "\n")
+    os.replace(tmp, Path(output_dir) / FINISHED_MARKER)  # atomic: a reader sees no marker or a whole one
 
 # Set by torchrun / accelerate launch; a child that inherited them would wait forever for ranks that never come.
 _DISTRIBUTED_ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK",
@@ -72,13 +86,11 @@ def sft_output_dir(recipe) -> Path:
 
 def describe(recipe) -> str:
     """One preflight line: what the warm start will do."""
-    from grpo_math.sft import is_complete
-
     ws = recipe.warm_start
     if ws.checkpoint:
         return f"from checkpoint {ws.checkpoint}"
     out = sft_output_dir(recipe)
-    state = "finished there, reused" if is_complete(out) else "runs first"
+    state = "finished there, reused" if is_finished(out) else "runs first"
     return f"SFT recipe {ws.recipe} -> {out} ({state})"
 
 
@@ -90,8 +102,6 @@ def sft_command(recipe) -> list[str]:
 def resolve(recipe) -> str | None:
     """The model path GRPO starts from: None without a warm start; runs the SFT recipe when it has not finished."""
     from grpo_math.model import resolve_model_path
-    from grpo_math.sft import is_complete
-
     ws = recipe.get("warm_start")
     if not ws:
         return None
@@ -99,11 +109,11 @@ def resolve(recipe) -> str | None:
     if ws.checkpoint:
         return resolve_model_path(ws.checkpoint)
     out = sft_output_dir(recipe)
-    if not is_complete(out):
+    if not is_finished(out):
         out.parent.mkdir(parents=True, exist_ok=True)
         with open(out.parent / f".{out.name}.warm_start.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # other ranks / runs wait here, then find the run finished
-            if not is_complete(out):
+            if not is_finished(out):
                 _run_sft(recipe, out)
     else:
         _refuse_a_different_run(out, recipe)
@@ -164,51 +174,5 @@ def _run_sft(recipe, out: Path) -> None:
         filter(None, [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH")])
     )
     done = subprocess.run(command, env=env, check=False)
-    from grpo_math.sft import is_complete
-
-    if done.returncode != 0 or not is_complete(out):
+    if done.returncode != 0 or not is_finished(out):
         raise RecipeError(f"the warm-start SFT run `{shown}` failed (exit code {done.returncode}; its log is above)")
-
-
-STAGE_FILE = "warm_start.json"  # beside eval/step_<N>.json: the model GRPO starts from, before its first step
-
-
-def evaluate_stages(recipe, output_dir, base_path: str, start_path: str) -> None:
-    """eval/step_0.json = the base model, before the warm start (so before/after compares with where it all began);
-    eval/warm_start.json = the warm-started model GRPO begins from (so what GRPO itself added can be read off).
-
-    Both ask the same held-out problems, with the same settings, as the in-training evaluations.
-    """
-    if not recipe.eval.datasets:
-        return
-    from accelerate import PartialState
-
-    from grpo_math.evaluate.callback import step_file
-    from grpo_math.evaluate.generate import load_eval_tokenizer
-    from grpo_math.evaluate.runner import (
-        check_eval,
-        evaluate,
-        hf_generator,
-        load_eval_problems,
-        markdown_table,
-        write_report,
-    )
-    from grpo_math.model import load_policy
-
-    check_eval(recipe)
-    problems = load_eval_problems(recipe)
-    state = PartialState()
-    stages = (
-        ("base", base_path, recipe.model.name_or_path, step_file(output_dir, 0)),
-        ("warm_start", start_path, f"{recipe.model.name_or_path} + warm start ({recipe.warm_start.recipe or start_path})",
-         Path(output_dir) / "eval" / STAGE_FILE),
-    )  # fmt: skip
-    for stage, path, label, target in stages:
-        tokenizer = load_eval_tokenizer(recipe.model, path)
-        model = load_policy(recipe.model, path).to(state.device).eval()
-        report = evaluate(problems, hf_generator(model, tokenizer, recipe.eval), tokenizer, model_name=label, step=0)
-        report["stage"] = stage
-        del model
-        if state.is_main_process:
-            write_report(report, target)
-            print(f"[grpo-math] {stage} model ({label}) -> {target}\n{markdown_table(report)}", flush=True)

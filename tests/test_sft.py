@@ -13,7 +13,9 @@ from grpo_math.data import build_dataset
 from grpo_math.errors import RecipeError
 from grpo_math.prompts import get_prompt_style
 from grpo_math.recipe import load_recipe
-from grpo_math.sft import COMPLETE_MARKER, is_complete, run
+from grpo_math.sft import run
+from grpo_math.warm_start import FINISHED_MARKER as COMPLETE_MARKER
+from grpo_math.warm_start import is_finished as is_complete
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["data.sources.basic_arithmetic.size=16", "trainer.max_steps=2", "trainer.per_device_train_batch_size=4",
@@ -55,12 +57,12 @@ def test_gsm8k_rationales_become_targets(tmp_path):
 
 
 def test_sources_without_solutions_are_refused(monkeypatch):
+    from grpo_math import plugins
     from grpo_math.data import adapters
 
     real = adapters.get_adapter("basic_arithmetic")
     bare = adapters.Adapter("bare", real.records, columns=("answer",))
-    monkeypatch.setattr(adapters, "ADAPTERS", {**adapters.ADAPTERS, "bare": bare} if adapters.ADAPTERS else None)
-    monkeypatch.setattr(adapters, "_registry", lambda: {"bare": bare, "basic_arithmetic": real})
+    monkeypatch.setitem(plugins._registered, "datasets", {"bare": bare})
     with pytest.raises(RecipeError, match="no worked solutions to imitate"):
         check_sources(sft_recipe("data.sources.basic_arithmetic.adapter=bare").data)
 

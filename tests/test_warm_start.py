@@ -11,7 +11,7 @@ import pytest
 from grpo_math import warm_start
 from grpo_math.errors import RecipeError
 from grpo_math.recipe import load_recipe
-from grpo_math.sft import COMPLETE_MARKER
+from grpo_math.warm_start import FINISHED_MARKER as COMPLETE_MARKER
 
 
 def grpo_recipe(*overrides):

@@ -1,9 +1,13 @@
-"""The adapter registry: name -> how to get problems as {question, answer, solution, ...} records."""
+"""Datasets by name -> how to get problems as {question, answer, solution, ...} records (grpo_math.plugins).
+
+A third party's dataset is an Adapter registered under the `grpo_math.datasets` entry-point group, exactly as the
+built-ins in gsm8k.py and generators.py are; its rows feed training and, through its `test` split, evaluation.
+"""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from grpo_math.errors import RecipeError, did_you_mean
+from grpo_math.errors import RecipeError
 
 
 @dataclass(frozen=True)
@@ -15,21 +19,19 @@ class Adapter:
     num_rows: dict | None = None  # known split sizes of the public dataset, for preflight without a download
 
 
-def _registry() -> dict[str, Adapter]:
-    from grpo_math.data import generators, gsm8k
-
-    return {a.name: a for a in (gsm8k.ADAPTER, *generators.ADAPTERS)}
-
-
-ADAPTERS = None
-
-
 def get_adapter(name: str) -> Adapter:
-    global ADAPTERS
-    if ADAPTERS is None:
-        ADAPTERS = _registry()
-    if name not in ADAPTERS:
-        raise RecipeError(
-            f"unknown dataset adapter {name!r}{did_you_mean(name, ADAPTERS)}; available: {', '.join(ADAPTERS)}"
-        )
-    return ADAPTERS[name]
+    """A dataset by name: the `grpo_math.datasets` entry-point group (built-ins included) or `register_dataset`."""
+    from grpo_math import plugins
+
+    adapter = plugins.load("datasets", name)
+    if not isinstance(adapter, Adapter):
+        raise RecipeError(f"dataset {name!r} is a {type(adapter).__name__}, not a grpo_math.data.Adapter")
+    return adapter
+
+
+def register_dataset(adapter: Adapter) -> Adapter:
+    """Make an adapter available to recipes in this process (installed packages use the entry-point group)."""
+    from grpo_math import plugins
+
+    plugins.register("datasets", adapter.name, adapter)
+    return adapter

@@ -72,7 +72,5 @@ def _exact_arithmetic(entry) -> bool:
     return str(value) == str(entry["answer"]).strip()
 
 
-ADAPTERS = (
-    Adapter("gsm_symbolic", gsm_symbolic_records, columns=("answer", "solution")),
-    Adapter("basic_arithmetic", basic_arithmetic_records, columns=("answer", "solution")),
-)
+GSM_SYMBOLIC = Adapter("gsm_symbolic", gsm_symbolic_records, columns=("answer", "solution"))
+BASIC_ARITHMETIC = Adapter("basic_arithmetic", basic_arithmetic_records, columns=("answer", "solution"))

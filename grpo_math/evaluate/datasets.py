@@ -41,18 +41,21 @@ EVAL_DATASETS = {
                     "datasets.load_dataset('HuggingFaceH4/MATH-500', split='test').to_json('{path}')"),
         EvalDataset("mathqa", "allenai/math_qa", "mathqa",
                     "datasets.load_dataset('allenai/math_qa', split='test').to_json('{path}')"),
-        EvalDataset("gsm_symbolic", None, None),
-        EvalDataset("basic_arithmetic", None, None),
     )
 }  # fmt: skip
 
 
 def get_eval_dataset(name: str) -> EvalDataset:
-    if name not in EVAL_DATASETS:
-        raise RecipeError(
-            f"unknown eval dataset {name!r}{did_you_mean(name, EVAL_DATASETS)}; available: {', '.join(EVAL_DATASETS)}"
-        )
-    return EVAL_DATASETS[name]
+    """A public test set above, or any registered dataset (grpo_math.datasets: the generators, a plugin's) asked on
+    its held-out `test` split, drawn with the training source's config."""
+    if name in EVAL_DATASETS:
+        return EVAL_DATASETS[name]
+    from grpo_math import plugins
+
+    if name in plugins.names("datasets"):
+        return EvalDataset(name, None, None)
+    known = sorted(set(EVAL_DATASETS) | set(plugins.names("datasets")))
+    raise RecipeError(f"unknown eval dataset {name!r}{did_you_mean(name, known)}; available: {', '.join(known)}")
 
 
 def style_for(name: str, eval_cfg, data_cfg) -> str:
@@ -144,10 +147,11 @@ _LOADERS = {"gsm8k": _gsm8k, "math500": _math500, "mathqa": _mathqa}
 
 
 def _generated(name: str, data_cfg, size: int) -> list[Problem]:
-    """A generator's held-out split, drawn with the training source's config (the same difficulty it trains on)."""
+    """A registered dataset's held-out split, drawn with the training source's config (the difficulty it trains on)."""
     from grpo_math.data.adapters import get_adapter
 
     same = [src for key, src in data_cfg.sources.items() if (src.adapter or key) == name]
     config = OmegaConf.to_container(same[0].config, resolve=True) if same else {}
     source = OmegaConf.create({"adapter": name, "path": None, "split": "test", "size": size, "config": config})
-    return [Problem(r["question"], r["answer"]) for r in get_adapter(name).records(source, data_cfg.seed)]
+    rows = get_adapter(name).records(source, data_cfg.seed)
+    return [Problem(r["question"], str(r["answer"]), parse_options(r["options"]) if r.get("options") else {}) for r in rows]
