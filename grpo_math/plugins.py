@@ -47,7 +47,9 @@ def load(kind: str, name: str, points: dict | None = None):
     points = entry_points(kind) if points is None else points
     claims = points.get(name, [])
     if len(claims) > 1:
-        raise RecipeError(f"{NOUNS[kind]} name {name!r} is claimed by several packages: {', '.join(p.value for p in claims)}")
+        raise RecipeError(
+            f"{NOUNS[kind]} name {name!r} is claimed by several packages: {', '.join(p.value for p in claims)}"
+        )
     if claims:
         try:
             return claims[0].load()

@@ -65,7 +65,7 @@ def check(recipe, config, dry_run: bool) -> None:
 
         check_warm_start(recipe)
     if recipe.task == "grpo":
-        from grpo_math.registry import build_reward_funcs, run_settings
+        from grpo_math.reward_funcs import build_reward_funcs, run_settings
 
         if not recipe.rewards:
             raise RecipeError("the rewards section is empty: add e.g. rewards.numeric_correctness.weight=1.0")

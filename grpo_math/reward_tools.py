@@ -14,7 +14,8 @@ from pathlib import Path
 
 from grpo_math.errors import RecipeError
 from grpo_math.prompts import get_prompt_style
-from grpo_math.registry import NOT_FORWARDED, build_reward_funcs, list_rewards, run_settings
+from grpo_math.registry import NOT_FORWARDED, list_rewards
+from grpo_math.reward_funcs import build_reward_funcs, run_settings
 
 SAMPLE_ROWS = 8
 SLOW_SECONDS = 1.0  # per adversarial completion: above it, the check warns

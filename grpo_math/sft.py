@@ -9,16 +9,15 @@ from. Its finished-run record (grpo_math.warm_start.FINISHED_MARKER) is written 
 only when it is there.
 """
 
-import json
 import os
 import time
-from pathlib import Path
 
 from grpo_math import preflight
 from grpo_math.errors import RecipeError
 from grpo_math.interrupt import Interruption
 from grpo_math.recipe import save_recipe
 from grpo_math.trl_config import build_trl_config
+
 
 def run(recipe, dry_run: bool = False):
     if recipe.task != "sft":

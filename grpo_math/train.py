@@ -7,6 +7,7 @@ from grpo_math.recipe import save_recipe
 from grpo_math.report import dry_run_report
 from grpo_math.trl_config import build_trl_config
 
+
 def run(recipe, dry_run: bool = False):
     if recipe.task != "grpo":
         raise RecipeError(
@@ -37,7 +38,7 @@ def train(recipe, config, interruption):
     from grpo_math.evaluate.stages import evaluate_stages
     from grpo_math.gold_check import check_golds
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
-    from grpo_math.registry import build_reward_funcs, run_settings
+    from grpo_math.reward_funcs import build_reward_funcs, run_settings
     from grpo_math.trainer import GRPOMathTrainer
 
     resume = resume_point(config)  # None (a fresh run), or the complete checkpoint to carry on from

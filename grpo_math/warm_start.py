@@ -34,6 +34,7 @@ def mark_finished(output_dir: str | Path, info: dict) -> None:
     tmp.write_text(json.dumps(info, indent=2) + "\n")
     os.replace(tmp, Path(output_dir) / FINISHED_MARKER)  # atomic: a reader sees no marker or a whole one
 
+
 # Set by torchrun / accelerate launch; a child that inherited them would wait forever for ranks that never come.
 _DISTRIBUTED_ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK",
                     "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RUN_ID")  # fmt: skip
@@ -102,6 +103,7 @@ def sft_command(recipe) -> list[str]:
 def resolve(recipe) -> str | None:
     """The model path GRPO starts from: None without a warm start; runs the SFT recipe when it has not finished."""
     from grpo_math.model import resolve_model_path
+
     ws = recipe.get("warm_start")
     if not ws:
         return None

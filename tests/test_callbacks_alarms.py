@@ -7,7 +7,7 @@ from omegaconf import OmegaConf
 from transformers import TrainerState
 
 from grpo_math.callbacks.alarms import AlarmCallback, reward_kinds
-from grpo_math.registry import build_reward_funcs
+from grpo_math.reward_funcs import build_reward_funcs
 
 
 def test_reward_kinds_come_from_each_reward(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 
 from grpo_math.errors import RecipeError
 from grpo_math.gold_check import check_golds
-from grpo_math.registry import build_reward_funcs
+from grpo_math.reward_funcs import build_reward_funcs
 
 REWARDS = {"numeric_correctness": {"weight": 2.0}, "xml_format": {"weight": 1.0}}
 

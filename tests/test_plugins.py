@@ -63,7 +63,10 @@ def test_a_plugin_dataset_and_prompt_style_evaluate(installed):
     data = data_section()
     assert style_for("squares", eval_cfg, data) == "terse"
     problems = load_problems("squares", eval_cfg, data)
-    assert [(p.question, p.gold) for p in problems] == [("What is 100 squared?", "10000"), ("What is 101 squared?", "10201")]
+    assert [(p.question, p.gold) for p in problems] == [
+        ("What is 100 squared?", "10000"),
+        ("What is 101 squared?", "10201"),
+    ]
 
 
 def test_unknown_names_list_the_plugins_too(installed):

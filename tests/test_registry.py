@@ -9,7 +9,8 @@ import pytest
 
 from grpo_math import registry
 from grpo_math.errors import RecipeError
-from grpo_math.registry import build_reward_funcs, get_reward, list_rewards, register_reward
+from grpo_math.registry import get_reward, list_rewards, register_reward
+from grpo_math.reward_funcs import build_reward_funcs
 
 GROUP = registry.ENTRY_POINT_GROUP
 BUILTINS = {
@@ -191,7 +192,7 @@ def test_build_names_each_callable_by_its_recipe_key():
 
 def test_soft_overlong_takes_its_length_limit_from_the_run():
     from grpo_math.recipe import load_recipe
-    from grpo_math.registry import run_settings
+    from grpo_math.reward_funcs import run_settings
 
     settings = run_settings(load_recipe(["recipe=quickstart", "trainer.max_completion_length=4"]))
     assert settings == {"max_completion_len": 4}

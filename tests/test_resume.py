@@ -164,7 +164,7 @@ def test_sigterm_writes_a_resumable_checkpoint_and_exits_non_zero(tiny_model_dir
     ],
 )
 def test_a_reward_returning_garbage_stops_with_its_name_and_the_completion(scores, message):
-    from grpo_math.registry import NamedReward
+    from grpo_math.reward_funcs import NamedReward
 
     reward = NamedReward("broken", "test:broken", func=lambda completions, **kw: scores)
     chat = [[{"role": "assistant", "content": "first"}], [{"role": "assistant", "content": "second"}]]
@@ -173,7 +173,7 @@ def test_a_reward_returning_garbage_stops_with_its_name_and_the_completion(score
 
 
 def test_none_and_numbers_of_any_kind_pass():
-    from grpo_math.registry import NamedReward
+    from grpo_math.reward_funcs import NamedReward
 
     reward = NamedReward("ok", "test:ok", func=lambda completions, **kw: [None, 1, True, torch.tensor(0.5)])
     assert reward(completions=["a", "b", "c", "d"])[:3] == [None, 1, True]

@@ -172,7 +172,8 @@ def test_rewards_run_in_threads():
     ],
 )
 def test_every_builtin_pickles(name, kwargs):
-    from grpo_math.registry import build_reward_funcs, get_reward
+    from grpo_math.registry import get_reward
+    from grpo_math.reward_funcs import build_reward_funcs
 
     direct = get_reward(name, **kwargs)
     assert pickle.loads(pickle.dumps(direct)) is not None
@@ -183,7 +184,7 @@ def test_every_builtin_pickles(name, kwargs):
 
 def test_reward_runs_in_a_spawned_worker():
     """TRL's async rollout worker pickles reward funcs into a spawned process."""
-    from grpo_math.registry import build_reward_funcs
+    from grpo_math.reward_funcs import build_reward_funcs
 
     (reward,), _ = build_reward_funcs({"correct": {"fn": "numeric_correctness"}}, ["answer"])
     with multiprocessing.get_context("spawn").Pool(1) as pool:

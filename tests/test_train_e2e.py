@@ -44,6 +44,21 @@ def test_two_grpo_steps_on_a_tiny_model(tiny_model_dir, tmp_path):
     assert (tmp_path / "config.json").is_file() and (tmp_path / "model.safetensors").is_file()
 
 
+def test_trl_still_calls_every_wrapped_method(tiny_model_dir, tmp_path):
+    """GRPOMathTrainer wraps TRL's private _generate, _calculate_rewards and _generate_and_score_completions and
+    reads its _logs/_metrics: if a TRL release renames or stops calling one, a metric below goes missing or to 0."""
+    recipe = quickstart(f"model.name_or_path={tiny_model_dir}", f"trainer.output_dir={tmp_path}", *TINY)
+    trainer = run(recipe)
+    steps = [h for h in trainer.state.log_history if "loss" in h]
+    assert len(steps) == 2
+    for h in steps:
+        assert h["timing/generation_s"] > 0 and h["timing/reward_s"] > 0  # _generate, _calculate_rewards
+        assert h["timing/forward_backward_s"] > 0 and h["timing/generation_tokens_per_s"] > 0
+        assert 0 <= h["batch/accuracy"] <= 1 and 0 <= h["batch/format_rate"] <= 1  # _generate_and_score + _logs
+        parts = sum(h[f"timing/{p}_s"] for p in ("generation", "reward", "logprobs", "forward_backward", "optimizer"))
+        assert parts == pytest.approx(h["timing/step_s"], rel=0.05)
+
+
 def test_lora_run_saves_an_adapter(tiny_model_dir, tmp_path):
     overrides = [f"model.name_or_path={tiny_model_dir}", f"trainer.output_dir={tmp_path}", "model.lora.r=4", *TINY]
     trainer = run(quickstart(*overrides[:-1], "trainer.max_steps=1", "eval.datasets=[]"))

@@ -154,4 +154,6 @@ def _generated(name: str, data_cfg, size: int) -> list[Problem]:
     config = OmegaConf.to_container(same[0].config, resolve=True) if same else {}
     source = OmegaConf.create({"adapter": name, "path": None, "split": "test", "size": size, "config": config})
     rows = get_adapter(name).records(source, data_cfg.seed)
-    return [Problem(r["question"], str(r["answer"]), parse_options(r["options"]) if r.get("options") else {}) for r in rows]
+    return [
+        Problem(r["question"], str(r["answer"]), parse_options(r["options"]) if r.get("options") else {}) for r in rows
+    ]
