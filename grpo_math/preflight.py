@@ -3,7 +3,7 @@
 import importlib.util
 from pathlib import Path
 
-from grpo_math.data import get_adapter, source_columns
+from grpo_math.data import get_adapter
 from grpo_math.errors import RecipeError
 from grpo_math.trl_config import world_size
 
@@ -51,10 +51,11 @@ def precision(recipe, config) -> str:
     return f"fp32 ({asked[0]} asked for, but no CUDA device here)" if asked else "fp32"
 
 
-def check(recipe, config, dry_run: bool) -> None:
+def check(plan, dry_run: bool) -> None:
     """Fail early, with the fix, on what would otherwise fail after minutes of model loading."""
     from grpo_math.run_checks import check_run
 
+    recipe, config = plan.recipe, plan.config
     check_run(recipe, config, dry_run=dry_run)
     if recipe.task == "sft":
         from grpo_math.coldstart import check_sources
@@ -65,14 +66,9 @@ def check(recipe, config, dry_run: bool) -> None:
 
         check_warm_start(recipe)
     if recipe.task == "grpo":
-        from grpo_math.reward_funcs import build_reward_funcs, run_settings
-
-        if not recipe.rewards:
-            raise RecipeError("the rewards section is empty: add e.g. rewards.numeric_correctness.weight=1.0")
-        build_reward_funcs(recipe.rewards, source_columns(recipe.data), run_settings(recipe))
         from grpo_math.reward_tools import check_rewards
 
-        failures = check_rewards(recipe)  # gold completions must score best, adversarial ones worst
+        failures = check_rewards(recipe, funcs=plan.reward_funcs)  # gold scores best, adversarial worst
         if failures:
             raise RecipeError(
                 f"reward check failed: {failures[0]} (details: grpo-math rewards check recipe={recipe.name})"

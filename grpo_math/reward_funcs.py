@@ -131,12 +131,7 @@ def build_reward_funcs(
         ref = absolute_ref(ref)
         kwargs = {**_known_to_the_run(ref, settings or {}, kwargs, factory), **kwargs}
         func = make_reward(ref, kwargs, factory)
-        for column in required_columns(func):
-            if column not in forwarded:
-                raise RecipeError(
-                    f"reward {key!r} ({ref}) needs column {column!r}{did_you_mean(column, forwarded)}, "
-                    f"but the dataset's columns are: {', '.join(forwarded) or 'none'}"
-                )
+        _require_columns(key, ref, func, forwarded)
         named = AsyncNamedReward if _is_async(func) else NamedReward
         funcs.append(named(key, ref, kwargs, func, factory=factory, kind=kind, check=check))
         weights.append(float(weight))
@@ -161,3 +156,19 @@ def _known_to_the_run(ref: str, settings: Mapping, given: Mapping, factory: bool
     factory = isinstance(obj, type) or factory or getattr(obj, "reward_factory", False)
     params = parameters_of(obj) if factory else None
     return {k: v for k, v in settings.items() if params and k in params and k not in given}
+
+
+def check_columns(funcs, columns: Iterable[str]) -> None:
+    """The reward functions built for a plan find the columns they need in a dataset (its real column names)."""
+    forwarded = sorted(set(columns) - set(NOT_FORWARDED))
+    for func in funcs:
+        _require_columns(func.__name__, func.ref, func.func, forwarded)
+
+
+def _require_columns(key: str, ref: str, func, forwarded: list[str]) -> None:
+    for column in required_columns(func):
+        if column not in forwarded:
+            raise RecipeError(
+                f"reward {key!r} ({ref}) needs column {column!r}{did_you_mean(column, forwarded)}, "
+                f"but the dataset's columns are: {', '.join(forwarded) or 'none'}"
+            )

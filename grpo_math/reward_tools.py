@@ -15,7 +15,7 @@ from pathlib import Path
 from grpo_math.errors import RecipeError
 from grpo_math.prompts import get_prompt_style
 from grpo_math.registry import NOT_FORWARDED, list_rewards
-from grpo_math.reward_funcs import build_reward_funcs, run_settings
+from grpo_math.reward_funcs import build_reward_funcs, check_columns, run_settings
 
 SAMPLE_ROWS = 8
 SLOW_SECONDS = 1.0  # per adversarial completion: above it, the check warns
@@ -135,7 +135,7 @@ def _span(scores) -> str:
     return text + (f" ({len(scores) - len(values)} None)" if len(values) < len(scores) else "")
 
 
-def run_check(recipe, rows: list[dict] | None = None) -> tuple[list[list[str]], list[str]]:
+def run_check(recipe, rows: list[dict] | None = None, funcs: list | None = None) -> tuple[list[list[str]], list[str]]:
     """(table rows, failure lines) for every reward of the recipe."""
     style = get_prompt_style(recipe.data.prompt)
     rows = rows if rows is not None else sample_rows(recipe.data)
@@ -144,7 +144,10 @@ def run_check(recipe, rows: list[dict] | None = None) -> tuple[list[list[str]], 
             "prompt", style.messages(row.get("question", ""), **{k: v for k, v in row.items() if k != "question"})
         )
     columns = sorted({k for r in rows for k in r})
-    funcs, _ = build_reward_funcs(recipe.rewards, columns, run_settings(recipe))
+    if funcs is None:
+        funcs, _ = build_reward_funcs(recipe.rewards, columns, run_settings(recipe))
+    else:
+        check_columns(funcs, columns)
     gold = [
         style.format_completion(r.get("solution") or "Let me work it out step by step.", str(r["answer"])) for r in rows
     ]
@@ -201,9 +204,10 @@ def _excerpt(text: str, n: int = 80) -> str:
     return repr(text if len(text) <= n else text[: n // 2] + " ... " + text[-n // 2 :])
 
 
-def check_rewards(recipe, rows: list[dict] | None = None) -> list[str]:
-    """Failure lines (empty when every reward scores gold best and the adversarial set worst); for preflight."""
-    return run_check(recipe, rows)[1]
+def check_rewards(recipe, rows: list[dict] | None = None, funcs: list | None = None) -> list[str]:
+    """Failure lines (empty when every reward scores gold best and the adversarial set worst); for preflight,
+    which passes the plan's reward functions (`funcs`) so they are built once."""
+    return run_check(recipe, rows, funcs)[1]
 
 
 def format_table(header: list[str], rows: list[list[str]]) -> str:

@@ -14,8 +14,7 @@ def check_run(recipe, config, dry_run: bool = False) -> None:
     """`dry_run`: a hub model missing from the cache is reported by the summary, not refused: the dry run of a
     GPU recipe must work on an offline laptop."""
     check_model(recipe.model, need_weights=not dry_run)
-    check_data(recipe.data)
-    check_wandb(recipe.wandb)
+    check_wandb(recipe.wandb)  # data: checked by grpo_math.plan.make_plan, before the rewards are bound
     check_output_dir(config.output_dir)
     from grpo_math.checkpoints import resume_point
 

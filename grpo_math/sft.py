@@ -12,41 +12,21 @@ only when it is there.
 import os
 import time
 
-from grpo_math import preflight
-from grpo_math.errors import RecipeError
-from grpo_math.interrupt import Interruption
-from grpo_math.recipe import save_recipe
-from grpo_math.trl_config import build_trl_config
+from grpo_math import plan as planning
 
 
 def run(recipe, dry_run: bool = False):
-    if recipe.task != "sft":
-        raise RecipeError(
-            f"recipe {recipe.name!r} has task={recipe.task}: run it with launch/grpo.py, or set task: sft"
-        )
-    config = build_trl_config(recipe)
-    preflight.check(recipe, config, dry_run=dry_run)
-    if dry_run:
-        from grpo_math.report import dry_run_report
-
-        print(dry_run_report(recipe, config))
-        return None
-    from accelerate import PartialState
-
-    if PartialState().is_main_process:
-        print(preflight.summary(recipe, config))
-        save_recipe(recipe, config.output_dir)
-    with Interruption() as interruption:  # SIGTERM/SIGINT: checkpoint at the step's end, then stop
-        return train(recipe, config, interruption)
+    return planning.run(recipe, "sft", train, dry_run)
 
 
-def train(recipe, config, interruption):
+def train(plan, interruption):
     from trl import SFTTrainer
 
     from grpo_math.checkpoints import latest_complete, marker_callback, resume_point
     from grpo_math.coldstart import build_sft_dataset
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
 
+    recipe, config = plan.recipe, plan.config
     started = time.time()
     resume = resume_point(config)
     model_path = resolve_model_path(recipe.model.name_or_path)

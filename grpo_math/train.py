@@ -1,34 +1,14 @@
-"""The GRPO run, top to bottom: recipe -> config -> preflight -> data -> model -> rewards -> GRPOTrainer -> save."""
+"""The GRPO run, top to bottom: plan (grpo_math.plan) -> warm start -> data -> model -> GRPOTrainer -> train -> save
+-> model card. Callbacks observe; they do not decide."""
 
-from grpo_math import preflight
-from grpo_math.errors import RecipeError
-from grpo_math.interrupt import Interruption
-from grpo_math.recipe import save_recipe
-from grpo_math.report import dry_run_report
-from grpo_math.trl_config import build_trl_config
+from grpo_math import plan as planning
 
 
 def run(recipe, dry_run: bool = False):
-    if recipe.task != "grpo":
-        raise RecipeError(
-            f"recipe {recipe.name!r} has task={recipe.task}: run it with launch/sft.py, or set task: grpo"
-        )
-    config = build_trl_config(recipe)
-    preflight.check(recipe, config, dry_run=dry_run)
-    if dry_run:
-        print(dry_run_report(recipe, config))
-        return None
-    from accelerate import PartialState
-
-    is_main = PartialState().is_main_process
-    if is_main:
-        print(preflight.summary(recipe, config))
-        save_recipe(recipe, config.output_dir)
-    with Interruption() as interruption:  # SIGTERM/SIGINT from here on: checkpoint at the step's end, then stop
-        return train(recipe, config, interruption)
+    return planning.run(recipe, "grpo", train, dry_run)
 
 
-def train(recipe, config, interruption):
+def train(plan, interruption):
     from grpo_math import warm_start
     from grpo_math.callbacks import dashboard_callbacks, finish_wandb, start_wandb
     from grpo_math.card import write_model_card
@@ -38,16 +18,17 @@ def train(recipe, config, interruption):
     from grpo_math.evaluate.stages import evaluate_stages
     from grpo_math.gold_check import check_golds
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
-    from grpo_math.reward_funcs import build_reward_funcs, run_settings
+    from grpo_math.reward_funcs import check_columns
     from grpo_math.trainer import GRPOMathTrainer
 
+    recipe, config, reward_funcs = plan.recipe, plan.config, plan.reward_funcs
     resume = resume_point(config)  # None (a fresh run), or the complete checkpoint to carry on from
     base_path = resolve_model_path(recipe.model.name_or_path)
     start_path = warm_start.resolve(recipe)  # None, or the warm start's model (running its SFT recipe if unfinished)
     model_path = start_path or base_path
     tokenizer = load_tokenizer(recipe.model, model_path)
     dataset = drop_long_prompts(build_dataset(recipe.data), tokenizer, recipe.data.max_prompt_length)
-    reward_funcs, config.reward_weights = build_reward_funcs(recipe.rewards, dataset.column_names, run_settings(recipe))
+    check_columns(reward_funcs, dataset.column_names)  # the columns the plan's rewards need are really there
     check_golds(dataset, reward_funcs)  # rows whose gold a correctness reward cannot read: counted, said once
     if start_path and not resume:  # eval/step_0.json = the base model, eval/warm_start.json = where GRPO starts
         evaluate_stages(recipe, config.output_dir, base_path, start_path)

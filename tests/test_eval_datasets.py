@@ -69,7 +69,10 @@ def test_parse_options(text, expected):
 
 def test_unknown_dataset_says_did_you_mean():
     r = recipe()
-    with pytest.raises(RecipeError, match=r"unknown eval dataset 'gsm8' \(did you mean gsm8k\?\); available: basic_arithmetic, gsm8k, gsm_symbolic, math500, mathqa"):
+    with pytest.raises(
+        RecipeError,
+        match=r"unknown eval dataset 'gsm8' \(did you mean gsm8k\?\); available: basic_arithmetic, gsm8k, gsm_symbolic, math500, mathqa",
+    ):
         load_problems("gsm8", r.eval, r.data)
 
 
