@@ -9,7 +9,6 @@ from. Its finished-run record (grpo_math.warm_start.FINISHED_MARKER) is written 
 only when it is there.
 """
 
-import os
 import time
 
 from grpo_math import plan as planning
@@ -25,6 +24,7 @@ def train(plan, interruption):
     from grpo_math.checkpoints import latest_complete, marker_callback, resume_point
     from grpo_math.coldstart import build_sft_dataset
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
+    from grpo_math.saving import save_final
 
     recipe, config = plan.recipe, plan.config
     started = time.time()
@@ -45,7 +45,7 @@ def train(plan, interruption):
     trainer.train(resume_from_checkpoint=resume)
     if interruption.requested:  # never a "finished" marker or final model for a run that did not finish
         interruption.raise_if_stopped("SFT", trainer.state.max_steps, latest_complete(config.output_dir))
-    save_final(trainer, config.output_dir)
+    save_final(trainer, config.output_dir)  # a complete model; a LoRA adapter merged into it
     if trainer.accelerator.is_main_process:
         _write_marker(config.output_dir, recipe, trainer, model_path, len(dataset), time.time() - started)
     trainer.accelerator.wait_for_everyone()
@@ -60,28 +60,6 @@ def train(plan, interruption):
             )
         )
     return trainer
-
-
-def save_final(trainer, output_dir: str) -> None:
-    """A complete model in output_dir; with LoRA the adapter goes to output_dir/adapter and is merged into the base."""
-    if not _is_peft(trainer):
-        trainer.save_model(output_dir)
-        return
-    adapter_dir = os.path.join(output_dir, "adapter")
-    trainer.save_model(adapter_dir)  # gathers sharded weights under FSDP/ZeRO; writes on the main process only
-    if trainer.accelerator.is_main_process:
-        from peft import AutoPeftModelForCausalLM
-
-        merged = AutoPeftModelForCausalLM.from_pretrained(adapter_dir, dtype=trainer.model.dtype).merge_and_unload()
-        merged.save_pretrained(output_dir)
-        trainer.processing_class.save_pretrained(output_dir)
-    trainer.accelerator.wait_for_everyone()
-
-
-def _is_peft(trainer) -> bool:
-    from peft import PeftModel
-
-    return isinstance(trainer.accelerator.unwrap_model(trainer.model), PeftModel)
 
 
 def _write_marker(output_dir, recipe, trainer, base_model: str, rows: int, seconds: float) -> None:

@@ -19,6 +19,7 @@ def train(plan, interruption):
     from grpo_math.gold_check import check_golds
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
     from grpo_math.reward_funcs import check_columns
+    from grpo_math.saving import save_final
     from grpo_math.trainer import GRPOMathTrainer
 
     recipe, config, reward_funcs = plan.recipe, plan.config, plan.reward_funcs
@@ -54,7 +55,7 @@ def train(plan, interruption):
     if interruption.requested:  # a checkpoint was written at the step's end: no final model, no card
         finish_wandb(exit_code=interruption.signum + 128)
         interruption.raise_if_stopped("GRPO", trainer.state.max_steps, latest_complete(config.output_dir))
-    trainer.save_model(config.output_dir)
+    save_final(trainer, config.output_dir)  # a complete model; a LoRA adapter merged into it
     write_model_card(trainer, recipe)  # <output_dir>/README.md: measured speeds, hardware, rewards, before/after eval
     finish_wandb()
     return trainer

@@ -63,7 +63,13 @@ def test_lora_run_saves_an_adapter(tiny_model_dir, tmp_path):
     overrides = [f"model.name_or_path={tiny_model_dir}", f"trainer.output_dir={tmp_path}", "model.lora.r=4", *TINY]
     trainer = run(quickstart(*overrides[:-1], "trainer.max_steps=1", "eval.datasets=[]"))
     assert trainer.state.global_step == 1
-    assert (tmp_path / "adapter_config.json").is_file()
+    assert (tmp_path / "adapter" / "adapter_config.json").is_file()  # the adapter, and merged into a whole model:
+    assert (tmp_path / "config.json").is_file() and (tmp_path / "model.safetensors").is_file()
+    from grpo_math.evaluate.runner import run_eval
+
+    report = run_eval(load_recipe(["recipe=quickstart", f"model.name_or_path={tmp_path}", "eval.limit=2",
+                                   "eval.max_new_tokens=4", f"trainer.output_dir={tmp_path / 'eval'}"]))  # fmt: skip
+    assert report["datasets"]["basic_arithmetic"]["n"] == 2  # launch/eval.py takes the GRPO+LoRA output as is
 
 
 @pytest.mark.slow
