@@ -15,6 +15,7 @@ def check_run(recipe, config, dry_run: bool = False) -> None:
     GPU recipe must work on an offline laptop."""
     check_model(recipe.model, need_weights=not dry_run)
     check_wandb(recipe.wandb)  # data: checked by grpo_math.plan.make_plan, before the rewards are bound
+    check_versions(use_vllm=bool(getattr(config, "use_vllm", False)))
     check_output_dir(config.output_dir)
     from grpo_math.checkpoints import resume_point
 
@@ -112,3 +113,32 @@ def check_wandb(section) -> None:
 
     check_section(section)
     resolve_mode(section)  # wandb.mode (or $WANDB_MODE) not one of online / offline / disabled
+
+
+def check_versions(use_vllm: bool) -> None:
+    """trl and transformers (and vLLM when the run uses it) within the ranges this package and TRL declare."""
+    from importlib.metadata import PackageNotFoundError, requires, version
+
+    from packaging.requirements import Requirement
+
+    def wanted(dist: str, extra: str | None = None) -> dict[str, Requirement]:
+        try:
+            reqs = [Requirement(r) for r in requires(dist) or []]
+        except PackageNotFoundError:  # run from a checkout that was never installed: nothing declared to check
+            return {}
+        env = {"extra": extra or ""}
+        return {r.name: r for r in reqs if r.marker is None or r.marker.evaluate(env)}
+
+    needed = {k: v for k, v in wanted("grpo-math").items() if k in ("trl", "transformers")}
+    if use_vllm:
+        needed.update({k: v for k, v in wanted("trl", "vllm").items() if k == "vllm"})
+    for name, req in needed.items():
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            continue  # a missing package is reported where it is needed, with its extra
+        if not req.specifier.contains(installed, prereleases=True):
+            raise RecipeError(
+                f"{name} {installed} is installed, and this run needs {req}: pip install '{req}'"
+                + (" (the range TRL declares for it)" if name == "vllm" else "")
+            )

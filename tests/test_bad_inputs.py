@@ -131,3 +131,23 @@ def test_an_unexpected_failure_is_one_line_and_debug_shows_the_traceback(capsys,
     assert err == "error: KeyError: 'internal' (the full traceback: add --debug)\n"
     with pytest.raises(KeyError):
         guarded(broken, ["--debug"])
+
+
+@pytest.mark.parametrize(
+    "package, installed, message",
+    [
+        ("trl", "1.17.0", "trl 1.17.0 is installed, and this run needs trl<1.17,>=1.16: pip install 'trl<1.17,>=1.16'"),
+        ("transformers", "4.57.0", "transformers 4.57.0 is installed"),
+        ("vllm", "0.33.0", "vllm 0.33.0 is installed, and this run needs vllm<=0.31.0,>=0.22.0"),  # newer than TRL's
+    ],
+)
+def test_versions_outside_the_supported_ranges_are_named(package, installed, message, monkeypatch):
+    import importlib.metadata
+
+    from grpo_math.errors import RecipeError
+    from grpo_math.run_checks import check_versions
+
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: installed if name == package else real(name))
+    with pytest.raises(RecipeError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        check_versions(use_vllm=True)
