@@ -22,12 +22,19 @@ def build_trl_config(recipe):
     if recipe.task == "grpo":
         _check_group_divisibility(trainer)
     trainer = fall_back_to_fp32_on_cpu(trainer)
-    trainer.setdefault("output_dir", os.path.join("outputs", recipe.name))
+    trainer = _cpu_processes(trainer)
+    trainer.setdefault("output_dir", output_dir_of(recipe))
     try:
         (config,) = HfArgumentParser(cls).parse_dict(trainer, allow_extra_keys=False)
     except (ValueError, TypeError) as e:
         raise RecipeError(f"trainer section rejected by trl.{cls.__name__}: {str(e).splitlines()[0]}") from None
     return config
+
+
+def output_dir_of(recipe) -> str:
+    """trainer.output_dir, else outputs/<recipe name>; known without building the TRL config (which would set up
+    the distributed state)."""
+    return recipe.trainer.get("output_dir") or os.path.join("outputs", recipe.name)
 
 
 def world_size() -> int:
@@ -49,3 +56,22 @@ def _check_group_divisibility(trainer: dict) -> None:
             f"processes x steps_per_generation={spg}) does not hold whole groups of num_generations={g}: "
             f"make trainer.per_device_train_batch_size a multiple of {g}, or change trainer.num_generations"
         )
+
+
+def _cpu_processes(trainer: dict) -> dict:
+    """Several processes on a machine without CUDA (torchrun, accelerate launch without --cpu) form one DDP run
+    only with use_cpu: without it transformers trains one independent copy per process into the same output dir."""
+    from grpo_math.model import cuda_available
+
+    if world_size() == 1 or cuda_available():
+        return trainer
+    if trainer.get("use_cpu") is False:
+        raise RecipeError(
+            f"{world_size()} processes and no CUDA device: with trainer.use_cpu=false each would train its own copy; "
+            "remove trainer.use_cpu=false (or launch one process)"
+        )
+    if not trainer.get("use_cpu"):
+        print(
+            f"[grpo-math] {world_size()} processes on CPU: trainer.use_cpu=true, so they train one model together (DDP, gloo)"
+        )
+    return {**trainer, "use_cpu": True}

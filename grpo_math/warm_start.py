@@ -80,9 +80,9 @@ def sft_recipe(recipe):
 
 
 def sft_output_dir(recipe) -> Path:
-    from grpo_math.trl_config import build_trl_config
+    from grpo_math.trl_config import output_dir_of
 
-    return Path(build_trl_config(sft_recipe(recipe)).output_dir)
+    return Path(output_dir_of(sft_recipe(recipe)))
 
 
 def describe(recipe) -> str:
