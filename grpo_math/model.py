@@ -69,12 +69,32 @@ def load_tokenizer(model_cfg, path: str, require_chat_template: bool = True):
     return tokenizer
 
 
+# Families whose attention needs the eager kernel: Gemma-2 soft-caps attention logits, which SDPA/flash skip.
+EAGER_ATTENTION = ("gemma2",)
+
+
+def attention_for(model_cfg, path: str) -> str | None:
+    """The recipe's model.attn_implementation, except for EAGER_ATTENTION families: eager, said in one line."""
+    asked = model_cfg.get("attn_implementation")
+    from transformers import AutoConfig
+
+    try:
+        model_type = AutoConfig.from_pretrained(path, revision=model_cfg.get("revision")).model_type
+    except OSError:
+        return asked  # from_pretrained below says what is wrong with the path
+    if model_type in EAGER_ATTENTION and asked != "eager":
+        print(f"[grpo-math] {model_type}: attention set to eager (soft-capped attention logits; was {asked or 'default'})")
+        return "eager"
+    return asked
+
+
 def load_policy(model_cfg, path: str):
     from transformers import AutoModelForCausalLM
 
     kwargs = {"dtype": torch_dtype(model_cfg.dtype), "revision": model_cfg.get("revision")}
-    if model_cfg.get("attn_implementation"):
-        kwargs["attn_implementation"] = model_cfg.attn_implementation
+    attention = attention_for(model_cfg, path)
+    if attention:
+        kwargs["attn_implementation"] = attention
     try:
         return AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except OSError as e:
