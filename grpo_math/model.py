@@ -83,7 +83,9 @@ def attention_for(model_cfg, path: str) -> str | None:
     except OSError:
         return asked  # from_pretrained below says what is wrong with the path
     if model_type in EAGER_ATTENTION and asked != "eager":
-        print(f"[grpo-math] {model_type}: attention set to eager (soft-capped attention logits; was {asked or 'default'})")
+        print(
+            f"[grpo-math] {model_type}: attention set to eager (soft-capped attention logits; was {asked or 'default'})"
+        )
         return "eager"
     return asked
 
@@ -95,6 +97,14 @@ def load_policy(model_cfg, path: str):
     attention = attention_for(model_cfg, path)
     if attention:
         kwargs["attn_implementation"] = attention
+    if model_cfg.get("load_in_4bit"):  # QLoRA (preflight checked: CUDA, bitsandbytes, model.lora)
+        import torch
+        from transformers import BitsAndBytesConfig
+
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=torch.bfloat16,
+        )  # fmt: skip
     try:
         return AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except OSError as e:

@@ -83,6 +83,16 @@ def check(plan, dry_run: bool) -> None:
         check_eval(recipe)  # unknown eval datasets, missing local files, k > 1 at temperature 0
 
 
+def weights_trained(model) -> str:
+    lora = model.get("lora")
+    if not lora:
+        return "all (full fine-tuning)"
+    text = f"LoRA r={lora.r} alpha={lora.alpha}"
+    if model.get("load_in_4bit"):
+        text += " over 4-bit NF4 base weights (QLoRA; needs a CUDA GPU and bitsandbytes)"
+    return text
+
+
 def sft_summary(recipe, config) -> str:
     n = count_prompts(recipe.data)
     per_step = config.per_device_train_batch_size * world_size() * config.gradient_accumulation_steps
@@ -90,7 +100,6 @@ def sft_summary(recipe, config) -> str:
         steps = config.max_steps
     else:
         steps = None if n is None else max(1, n // per_step) * int(config.num_train_epochs)
-    lora = recipe.model.lora
     lines = [
         f"processes:                 {world_size()}",
         f"training examples:         {n if n is not None else 'unknown until downloaded'}",
@@ -99,7 +108,7 @@ def sft_summary(recipe, config) -> str:
         f"epochs over the data:      {f'{steps * per_step / n:.2f}' if steps and n else 'unknown'}",
         f"loss on:                   {'whole sequence' if config.completion_only_loss is False else 'completion only'}",
         f"max length (tokens):       {config.max_length}",
-        f"weights trained:           {f'LoRA r={lora.r} alpha={lora.alpha}' if lora else 'all (full fine-tuning)'}",
+        f"weights trained:           {weights_trained(recipe.model)}",
         f"output dir:                {config.output_dir}",
     ]
     return "preflight (SFT):\n  " + "\n  ".join(lines)
@@ -121,6 +130,7 @@ def summary(recipe, config) -> str:
         f"total optimizer steps:     {steps if steps is not None else 'unknown (prompt count unknown offline)'}",
         f"generation:                {where_generation_runs(config)}",
         f"precision:                 {precision(recipe, config)}",
+        f"weights trained:           {weights_trained(recipe.model)}",
         f"rewards:                   {', '.join(f'{k} x{v.weight:g}' for k, v in recipe.rewards.items())}",
         f"output dir:                {config.output_dir}",
     ]

@@ -44,6 +44,8 @@ def check_model(model, need_weights: bool = True) -> None:
             raise RecipeError(f"model.lora.alpha={lora.alpha!r} must be > 0 (usually 2 x model.lora.r)")
         if lora.dropout is None or not 0 <= lora.dropout < 1:
             raise RecipeError(f"model.lora.dropout={lora.dropout!r} must be in [0, 1)")
+    if model.get("load_in_4bit"):
+        check_qlora(model, need_weights)
     problem = model_unreachable(name, "model.name_or_path")
     if problem and (need_weights or not problem.startswith("offline")):
         raise RecipeError(problem.removeprefix("offline: "))
@@ -142,3 +144,19 @@ def check_versions(use_vllm: bool) -> None:
                 f"{name} {installed} is installed, and this run needs {req}: pip install '{req}'"
                 + (" (the range TRL declares for it)" if name == "vllm" else "")
             )
+
+
+def check_qlora(model, need_weights: bool) -> None:
+    """QLoRA = LoRA adapters trained over 4-bit base weights, which bitsandbytes keeps on a CUDA GPU only."""
+    import importlib.util
+
+    from grpo_math.model import cuda_available
+
+    if not model.get("lora"):
+        raise RecipeError("model.load_in_4bit trains LoRA adapters over 4-bit weights: set model.lora.r (e.g. 16)")
+    if not need_weights:
+        return  # a dry run shows the plan on any machine
+    if not cuda_available():
+        raise RecipeError("model.load_in_4bit needs a CUDA GPU (bitsandbytes 4-bit weights): remove it on this machine")
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise RecipeError("model.load_in_4bit needs bitsandbytes: pip install bitsandbytes")

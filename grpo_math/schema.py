@@ -24,6 +24,7 @@ class ModelSection:
     attn_implementation: str | None = None
     chat_template: str | None = None  # for base models without one
     lora: LoraSection | None = None  # None = full fine-tuning
+    load_in_4bit: bool = False  # QLoRA: 4-bit NF4 base weights (bitsandbytes, CUDA only) under model.lora
 
 
 @dataclass

@@ -47,6 +47,7 @@ CASES = [
     ("~model", "set model.name_or_path"),  # a recipe without a model
     ("model.dtype=float33", "model.dtype='float33'"),
     ("model.name_or_path=./no/such/dir", "model.name_or_path=./no/such/dir: no such local dir"),
+    ("model.load_in_4bit=true", "model.load_in_4bit trains LoRA adapters"),  # QLoRA without LoRA
     # warm start
     ("warm_start.recipe=null warm_start.checkpoint={tmp}/nowhere", "warm_start.checkpoint"),
     ("warm_start.recipe=quickstart", "warm_start.recipe=quickstart has task=grpo"),
@@ -78,6 +79,7 @@ CASES = [
 # Not dry runs: each stops in preflight, before the model loads.
 RUN_CASES = [
     ("~warm_start model.name_or_path=nobody/no-such-model", "model.name_or_path=nobody/no-such-model"),  # offline
+    ("~warm_start model.lora.r=8 model.load_in_4bit=true", "model.load_in_4bit needs a CUDA GPU"),  # this machine
 ]
 
 

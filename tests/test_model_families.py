@@ -8,8 +8,8 @@ from grpo_math.recipe import load_recipe
 from grpo_math.sft import run as run_sft
 from grpo_math.train import run as run_grpo
 
-SMALL = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-             max_position_embeddings=512)  # fmt: skip
+SMALL = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+         "num_key_value_heads": 2, "max_position_embeddings": 512}  # fmt: skip
 
 
 def build(family: str, tokenizer):
