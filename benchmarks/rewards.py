@@ -113,7 +113,7 @@ def adversarial_set(seed: int = 0) -> list[str]:
 
 
 def timed_ours(corpus, batch: int = 16):
-    from grpo_math.answer import _normalize_cached, _parse_normalized
+    from grpo_math.grading.equivalence import _normalize_cached, _parse_normalized
     from rewards.correctness import numeric_correctness
 
     numeric_correctness([c for _, _, c, _ in corpus[:50]], answer=[g for *_, g in corpus[:50]])  # warm up imports

@@ -254,7 +254,7 @@ def read_completions(path: str) -> list[dict]:
 
 
 def main_score(argv: list[str], max_rows: int = 50) -> int:
-    from grpo_math.answer import completion_text
+    from grpo_math.grading import completion_text
     from grpo_math.recipe import load_recipe
 
     files = [a for a in argv if "=" not in a and not a.startswith("~")]

@@ -13,7 +13,7 @@ Windows. So this module reads math itself, with one job: text in, exact value ou
 - Every step is bounded by size, not by time: input length, digits per number, nesting depth, exponent and bits of
   every intermediate value. A parse is therefore fast whatever it is given, and needs no `signal`.
 
-`read_math(s)` is the entry point; grpo_math.answer normalises an answer and then calls it.
+`read_math(s)` is the entry point; grpo_math.grading normalises an answer and then calls it.
 """
 
 import math

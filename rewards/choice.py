@@ -1,6 +1,6 @@
 """Multiple-choice reward (MathQA style): the option letter a completion picks against the gold letter."""
 
-from grpo_math.answer import completion_text, extract_choice
+from grpo_math.grading import completion_text, extract_choice
 from grpo_math.registry import reward
 
 

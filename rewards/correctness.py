@@ -1,12 +1,12 @@
 """Correctness rewards: the final answer against the gold in the dataset's `answer` column.
 
-Extraction and equivalence are grpo_math.answer's, the same the evaluator uses: the `<answer>` span first, then the
+Extraction and equivalence are grpo_math.grading's, the same the evaluator uses: the `<answer>` span first, then the
 fallbacks; numbers compared by value through a safe, size-bounded parser (no eval, no sympify, no signal).
 """
 
 from fractions import Fraction
 
-from grpo_math.answer import FALLBACKS, answers_match, completion_text, extract_answer, parse_answer
+from grpo_math.grading import FALLBACKS, answers_match, completion_text, extract_answer, parse_answer
 from grpo_math.registry import reward
 
 

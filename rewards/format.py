@@ -6,7 +6,7 @@ the completion were one character long, so a completion that stops at EOS right 
 Here the whole completion is matched, reasoning may span lines, and ending right after `</answer>` is full credit.
 """
 
-from grpo_math.answer import completion_text, has_xml_format
+from grpo_math.grading import completion_text, has_xml_format
 from grpo_math.registry import reward
 
 # The four tags with the newlines the reference prompt asks for; `</answer>` may be the very end (EOS).

@@ -1,4 +1,4 @@
-"""grpo_math.answer: extraction, normalisation, equivalence and format, as tables with one comment per case."""
+"""grpo_math.grading: extraction, normalisation, equivalence and format, as tables with one comment per case."""
 
 import json
 import re
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from grpo_math.answer import (
+from grpo_math.errors import RecipeError
+from grpo_math.grading import (
     answers_match,
     completion_text,
     extract_answer,
@@ -15,7 +16,6 @@ from grpo_math.answer import (
     normalize_answer,
     parse_options,
 )
-from grpo_math.errors import RecipeError
 
 XML = "<reasoning>\nHe has 3 + 4 = 7.\n</reasoning>\n<answer>\n{}\n</answer>"
 

@@ -1,4 +1,4 @@
-"""A generation batch as table rows: judged as evaluation judges (grpo_math.answer), totals as TRL sums them."""
+"""A generation batch as table rows: judged as evaluation judges (grpo_math.grading), totals as TRL sums them."""
 
 import math
 

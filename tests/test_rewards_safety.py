@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grpo_math.answer import answers_match, extract_answer, extract_choice, has_xml_format
+from grpo_math.grading import answers_match, extract_answer, extract_choice, has_xml_format
 from grpo_math.reward_tools import adversarial_completions
 from grpo_math.safe_math import read_math
 from rewards.choice import multiple_choice
@@ -92,7 +92,7 @@ def test_safe_math_reads_bait_as_data_quickly(tmp_path):
 ROOT = Path(__file__).resolve().parent.parent
 CODE_RUNNERS = {"eval", "exec", "sympify", "parse_expr"}  # house rule 2: none of these in the library or the rewards
 PARSERS = [
-    "grpo_math/answer.py",
+    *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "grpo_math" / "grading").glob("*.py")),
     "grpo_math/safe_math.py",
     *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "rewards").glob("*.py")),
 ]

@@ -1,4 +1,4 @@
-"""A generation batch as table rows, judged the way evaluation judges (grpo_math.answer), and its batch metrics.
+"""A generation batch as table rows, judged the way evaluation judges (grpo_math.grading), and its batch metrics.
 
 Pure functions over plain dicts, so they are tested without a trainer.
 """
@@ -14,7 +14,7 @@ def score_rows(rows: list[dict], reward_names: list[str], reward_weights: list[f
     for XML (`xml`); `total` is the weighted sum of the rewards that applied, as TRL computes it (a reward
     returning None is NaN there and skipped).
     """
-    from grpo_math.answer import answers_match, completion_text, extract_answer, has_xml_format
+    from grpo_math.grading import answers_match, completion_text, extract_answer, has_xml_format
 
     out = []
     for r in rows:

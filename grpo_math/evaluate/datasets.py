@@ -10,8 +10,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from grpo_math.answer import parse_options
 from grpo_math.errors import RecipeError, did_you_mean
+from grpo_math.grading import parse_options
 from grpo_math.prompts import get_prompt_style
 
 GENERATED_SIZE = 200  # held-out problems made per generator when eval.limit is unset

@@ -1,4 +1,4 @@
-r"""Score completions: the rewards' definition of correct (grpo_math.answer), lenient and strict, per prompt style.
+r"""Score completions: the rewards' definition of correct (grpo_math.grading), lenient and strict, per prompt style.
 
 lenient: the answer found anywhere (the <answer> span, \boxed, ####, "the answer is", the last number; for
 multiple choice the option letter or its value), exactly what numeric_correctness / multiple_choice reward.
@@ -11,10 +11,10 @@ strict: the style's required format holds and the answer in the required place i
 
 import re
 
-from grpo_math.answer import answers_match, extract_answer, extract_choice, has_xml_format, normalize_answer
 from grpo_math.evaluate.datasets import Problem
 from grpo_math.evaluate.generate import Completion
 from grpo_math.evaluate.metrics import Sample, dataset_metrics, majority_answer
+from grpo_math.grading import answers_match, extract_answer, extract_choice, has_xml_format, normalize_answer
 
 _MATHQA_PHRASE = re.compile(
     r"\bthe answer is\s*:?\s*(?:\(\s*([a-e])\s*\)|([a-e])(?:\s*\)|\s*[.!]?\s*$))", re.IGNORECASE | re.MULTILINE

@@ -1,0 +1,116 @@
+"""The final answer a completion commits to: the <answer> span, else \\boxed{}, ####, "the answer is", the last number."""
+
+import re
+
+from grpo_math.errors import RecipeError, did_you_mean
+from grpo_math.grading.equivalence import normalize_answer
+from grpo_math.grading.text import BOXED, FALLBACKS, MAX_ANSWER, MAX_SCAN, MAX_SPANS, closing_brace, completion_text
+
+
+def _answer_spans(text: str) -> list[str]:
+    """Every <answer>...</answer> body, found with str.find (linear even on a megabyte of open tags)."""
+    spans, pos = [], 0
+    while len(spans) <= MAX_SPANS:
+        start = text.find("<answer>", pos)
+        if start < 0:
+            break
+        start += len("<answer>")
+        end = text.find("</answer>", start)
+        if end < 0:  # cut off by the length limit: what was written so far
+            spans.append(text[start:])
+            break
+        spans.append(text[start:end])
+        pos = end + len("</answer>")
+    return spans
+
+
+def _last_boxed(text: str) -> str | None:
+    r"""The body of the last \boxed{...} (or \fbox{...}, or \boxed 5), braces matched."""
+    m = BOXED.match(text, max(text.rfind("\\boxed"), text.rfind("\\fbox"), 0))
+    if not m:
+        return None
+    if m.group(1):
+        return m.group(1)
+    end = closing_brace(text, m.end() - 1)
+    return None if end is None else text[m.end() : end]
+
+
+def _after_hash(text: str) -> str | None:
+    i = text.rfind("####")
+    return (text[i + 4 :].split("\n", 1)[0].strip() or None) if i >= 0 else None
+
+
+_ANSWER_IS = re.compile(r"\banswer(?:\s+is\s*:?|\s*:)[ \t]*([^\n]*)", re.IGNORECASE)
+
+
+def _after_answer_is(text: str) -> str | None:
+    """'The (final) answer is: X' / 'Answer: X' -> X, up to the end of its sentence."""
+    found = None
+    for m in _ANSWER_IS.finditer(text):
+        found = m.group(1)
+    return (re.split(r"\.(?:\s|$)", found, maxsplit=1)[0].strip() or None) if found else None
+
+
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+]?\d+)?"
+# A number, with its sign unless that is a binary minus ("16-3"), and any power chain it heads ("9**9**9", "2^{10}").
+_LAST_NUMBER = re.compile(rf"(?:(?<![\w)\]}}])-)?{_NUM}(?:\s*(?:\*\*|\^)\s*\{{?-?{_NUM}\}}?)*(?:/\d+)?")
+
+
+_EXPONENT_BEFORE = re.compile(r"(?:\^|\*\*)\s*\{?\s*$")
+
+
+def _last_number(text: str) -> str | None:
+    """The last number that is not an exponent ("25 cm^2" -> "25"), with a power chain it heads."""
+    found = None
+    for m in _LAST_NUMBER.finditer(text):
+        if not _EXPONENT_BEFORE.search(text, max(0, m.start() - 4), m.start()):
+            found = m.group(0)
+    return found
+
+
+_FALLBACKS = {"boxed": _last_boxed, "hash": _after_hash, "answer_is": _after_answer_is, "last_number": _last_number}
+_PROSE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
+_ASIDE = re.compile(r"(?<=\S)\s+\([^()]*\)\s*$")  # "18 (9 + 9)": a trailing aside, not a product
+
+
+def _refine(found: str) -> str | None:
+    r"""Narrow a found answer to its value: \boxed inside it, or its last number when it is a sentence."""
+    found = found.strip()[-MAX_SCAN:]  # a span's final answer is at its end: its tail only, as the fallbacks read
+    if not found:
+        return None
+    found = _ASIDE.sub("", _last_boxed(found) or found) or found
+    if len(found) > 4 * MAX_ANSWER:  # no answer is this long: its last number, if any
+        return _last_number(found[-MAX_SCAN:])
+    if not _PROSE.search(found) or not _PROSE.search(normalize_answer(found)):  # letters may be units or \text
+        return found
+    return _last_number(_PARENTHETICAL.sub(" ", found)) or _last_number(found) or found  # "18 (9 eggs x $2)" -> 18
+
+
+def extract_answer(text: str, fallbacks: tuple[str, ...] = FALLBACKS) -> str | None:
+    r"""The final answer a completion commits to, as the model wrote it (None when there is none).
+
+    The <answer> span comes first; several spans must agree (normalised), or there is no answer. Without a span,
+    the `fallbacks` are tried in order: "boxed" (last \boxed{}), "hash" (after ####), "answer_is" ("the answer
+    is[:] X"), "last_number". A sentence is narrowed to its last number ("She makes $18." -> "18").
+    """
+    for name in fallbacks:
+        if name not in _FALLBACKS:
+            raise RecipeError(
+                f"unknown answer fallback {name!r}{did_you_mean(name, _FALLBACKS)}; available: {', '.join(_FALLBACKS)}"
+            )
+    text = completion_text(text)
+    spans = _answer_spans(text)
+    if len(spans) == 1:
+        return _refine(spans[0])
+    if spans:
+        found = [_refine(s) for s in spans]
+        if len(spans) > MAX_SPANS or None in found or any(len(f) > 4 * MAX_ANSWER for f in found):
+            return None
+        return found[-1] if len({normalize_answer(f) for f in found}) == 1 else None
+    tail = text[-MAX_SCAN:]
+    for name in fallbacks:
+        found = _FALLBACKS[name](tail)
+        if found and (found := _refine(found)):
+            return found
+    return None
