@@ -91,10 +91,15 @@ def load_recipe(args: list[str], trainer_fields: set[str] | None = None) -> Dict
     task = raw.get("task", "grpo")
     if task not in LAUNCHERS:
         raise RecipeError(f"task={task!r} is not one of {', '.join(LAUNCHERS)}")
-    complete = _fill(raw, RecipeSchema, "")
-    _check_trainer_keys(complete["trainer"], trainer_fields or trl_config_fields(task))
-    complete["name"] = complete["name"] or path.stem
-    return OmegaConf.create(complete)
+    filled = complete(raw)
+    _check_trainer_keys(filled["trainer"], trainer_fields or trl_config_fields(task))
+    filled["name"] = filled["name"] or path.stem
+    return OmegaConf.create(filled)
+
+
+def complete(raw: dict) -> dict:
+    """A recipe as a plain dict, checked against the schema, every default filled in."""
+    return _fill(raw, RecipeSchema, "")
 
 
 def trl_config_class(task: str):

@@ -138,7 +138,7 @@ def _refuse_a_different_run(out: Path, recipe) -> None:
     saved = out / "recipe.yaml"
     if not saved.is_file():
         return
-    there = _flat(OmegaConf.to_container(OmegaConf.load(saved), resolve=True))
+    there = _flat(_with_defaults(OmegaConf.to_container(OmegaConf.load(saved), resolve=True)))
     here = _flat(OmegaConf.to_container(sft_recipe(recipe), resolve=True))
     differ = sorted(
         k for k in there.keys() | here.keys() if there.get(k) != here.get(k) and not k.startswith(_NOT_THE_MODEL)
@@ -150,6 +150,17 @@ def _refuse_a_different_run(out: Path, recipe) -> None:
             f"{f', and {len(differ) - 1} more' if len(differ) > 1 else ''}): delete {out} to run it again, or give "
             "the warm start another dir with warm_start.overrides=[trainer.output_dir=...]"
         )
+
+
+def _with_defaults(saved: dict) -> dict:
+    """A recipe saved by an older version, completed with today's defaults: a setting added since (at its
+    default) does not make a finished run look like one of other settings."""
+    from grpo_math.recipe import complete
+
+    try:
+        return complete(saved)
+    except RecipeError:  # a key that no longer exists: compare as saved (it will differ, and say which)
+        return saved
 
 
 def _flat(node, prefix: str = "") -> dict:

@@ -155,3 +155,19 @@ def test_grpo_after_a_real_warm_start_on_a_tiny_model(tiny_model_dir, tmp_path, 
     assert base["stage"] == "base" and base["model"] == tiny_model_dir  # step 0 is the model before any training
     assert start["stage"] == "warm_start" and "warm start" in start["model"]
     assert base["datasets"]["basic_arithmetic"]["n"] == final["datasets"]["basic_arithmetic"]["n"] == 4
+
+
+def test_a_run_saved_before_a_setting_existed_is_still_reused(tmp_path, monkeypatch):
+    """A new schema key at its default (e.g. model.load_in_4bit) must not make every finished SFT run 'other'."""
+    from omegaconf import OmegaConf
+
+    from grpo_math.recipe import save_recipe
+
+    out = tmp_path / "sft"
+    recipe = with_sft_overrides(grpo_recipe(), f"trainer.output_dir={out}")
+    fake_finished_run(out)
+    older = OmegaConf.to_container(warm_start.sft_recipe(recipe))
+    del older["model"]["load_in_4bit"]  # as a version without the key saved it
+    save_recipe(older, out)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("the finished SFT run was run again"))
+    assert warm_start.resolve(recipe) == str(out)
