@@ -15,12 +15,13 @@ def train(plan, interruption):
     from grpo_math.checkpoints import latest_complete, marker_callback, resume_point
     from grpo_math.data.build import build_dataset, drop_long_prompts
     from grpo_math.evaluate.callback import EvalCallback
+    from grpo_math.evaluate.runner import load_eval_problems
     from grpo_math.evaluate.stages import evaluate_stages
     from grpo_math.gold_check import check_golds
+    from grpo_math.grpo_math_trainer import GRPOMathTrainer
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
     from grpo_math.reward_funcs import check_columns
     from grpo_math.saving import save_final
-    from grpo_math.trainer import GRPOMathTrainer
 
     recipe, config, reward_funcs = plan.recipe, plan.config, plan.reward_funcs
     resume = resume_point(config)  # None (a fresh run), or the complete checkpoint to carry on from
@@ -31,8 +32,9 @@ def train(plan, interruption):
     dataset = drop_long_prompts(build_dataset(recipe.data), tokenizer, recipe.data.max_prompt_length)
     check_columns(reward_funcs, dataset.column_names)  # the columns the plan's rewards need are really there
     check_golds(dataset, reward_funcs)  # rows whose gold a correctness reward cannot read: counted, said once
+    problems = load_eval_problems(recipe)  # once: the baselines and every in-training evaluation ask these
     if start_path and not resume:  # eval/step_0.json = the base model, eval/warm_start.json = where GRPO starts
-        evaluate_stages(recipe, config.output_dir, base_path, start_path)
+        evaluate_stages(recipe, config.output_dir, base_path, start_path, problems)
     interruption.raise_if_stopped("GRPO", config.max_steps, None)  # a signal while loading: nothing to save yet
     start_wandb(recipe, config, resume=resume is not None)  # main process only, bounded; off/unreachable -> dropped
     trainer = GRPOMathTrainer(  # GRPOTrainer + timing split, gold answers and batch accuracy for the dashboard
@@ -47,7 +49,7 @@ def train(plan, interruption):
     )
     trainer.add_callback(marker_callback())  # a checkpoint counts (for resume=latest) once all of it is written
     trainer.add_callback(interruption.bind(trainer.accelerator))
-    evaluations = EvalCallback(trainer, recipe)  # eval before step 0, every eval.every steps, at the end
+    evaluations = EvalCallback(trainer, recipe, problems)  # before step 0, every eval.every steps, at the end
     if start_path:
         evaluations.steps.append(0)  # step 0 is the base model's, evaluated above: the policy's would overwrite it
     trainer.add_callback(evaluations)

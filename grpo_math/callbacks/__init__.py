@@ -1,7 +1,7 @@
 """What a run shows while it trains: the W&B run, completion tables, timing split, alarms, the PNG of the curves.
 
     start_wandb(recipe, config)             bounded W&B start on the main process; settles config.report_to
-    dashboard_callbacks(recipe, rewards)    callbacks for GRPOMathTrainer (grpo_math.trainer)
+    dashboard_callbacks(recipe, rewards)    callbacks for GRPOMathTrainer (grpo_math.grpo_math_trainer)
     finish_wandb()                          bounded close at the end of the run
 
 transformers' WandbCallback / TensorBoardCallback (from trainer.report_to) log the metrics themselves; these

@@ -20,11 +20,12 @@ def step_file(output_dir, step: int) -> Path:
 
 
 class EvalCallback(TrainerCallback):
-    def __init__(self, trainer, recipe):
+    def __init__(self, trainer, recipe, problems: dict | None = None):
+        """`problems`: the run's eval problems, loaded once (grpo_math.evaluate.runner.load_eval_problems)."""
         check_eval(recipe)
         self.trainer = trainer
         self.recipe = recipe
-        self.problems = load_eval_problems(recipe)  # once: every evaluation asks the same problems
+        self.problems = load_eval_problems(recipe) if problems is None else problems  # every evaluation asks these
         self.seconds = 0.0  # time spent evaluating, which the model card takes out of the training throughput
         self.steps: list[int] = []  # steps evaluated, in order
 

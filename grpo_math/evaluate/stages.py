@@ -5,7 +5,7 @@ from pathlib import Path
 STAGE_FILE = "warm_start.json"  # beside eval/step_<N>.json: the model GRPO starts from, before its first step
 
 
-def evaluate_stages(recipe, output_dir, base_path: str, start_path: str) -> None:
+def evaluate_stages(recipe, output_dir, base_path: str, start_path: str, problems: dict) -> None:
     """eval/step_0.json = the base model, before the warm start (so before/after compares with where it all began);
     eval/warm_start.json = the warm-started model GRPO begins from (so what GRPO itself added can be read off).
 
@@ -18,17 +18,13 @@ def evaluate_stages(recipe, output_dir, base_path: str, start_path: str) -> None
     from grpo_math.evaluate.callback import step_file
     from grpo_math.evaluate.generate import load_eval_tokenizer
     from grpo_math.evaluate.runner import (
-        check_eval,
         evaluate,
         hf_generator,
-        load_eval_problems,
         markdown_table,
         write_report,
     )
     from grpo_math.model import load_policy
 
-    check_eval(recipe)
-    problems = load_eval_problems(recipe)
     state = PartialState()
     stages = (
         ("base", base_path, recipe.model.name_or_path, step_file(output_dir, 0)),
