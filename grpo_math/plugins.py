@@ -42,6 +42,16 @@ def names(kind: str, points: dict | None = None) -> list[str]:
     return sorted(set(_registered[kind]) | set(entry_points(kind) if points is None else points))
 
 
+def load_as(kind: str, name: str, expected: type):
+    """`load`, and the object must be an `expected` (a dataset an Adapter, a prompt style a PromptStyle)."""
+    obj = load(kind, name)
+    if not isinstance(obj, expected):
+        raise RecipeError(
+            f"{NOUNS[kind]} {name!r} is a {type(obj).__name__}, not a {expected.__module__}.{expected.__name__}"
+        )
+    return obj
+
+
 def load(kind: str, name: str, points: dict | None = None):
     """The object registered as `name`; a RecipeError naming the closest names when there is none."""
     points = entry_points(kind) if points is None else points

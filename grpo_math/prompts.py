@@ -6,8 +6,6 @@ the asked-for shape) and the evaluator (which format is "strict").
 
 from dataclasses import dataclass
 
-from grpo_math.errors import RecipeError
-
 # The reference run's system prompt (../shared/references, Qwen2.5-0.5B GRPO on GSM8K), verbatim.
 XML_SYSTEM_PROMPT = """
 Respond in the following format:
@@ -68,10 +66,7 @@ def get_prompt_style(name: str) -> PromptStyle:
     """A prompt style by name: the `grpo_math.prompts` entry-point group (built-ins included) or register_prompt."""
     from grpo_math import plugins
 
-    style = plugins.load("prompts", name)
-    if not isinstance(style, PromptStyle):
-        raise RecipeError(f"prompt style {name!r} is a {type(style).__name__}, not a grpo_math.prompts.PromptStyle")
-    return style
+    return plugins.load_as("prompts", name, PromptStyle)
 
 
 def register_prompt(style: PromptStyle) -> PromptStyle:

@@ -7,7 +7,6 @@ format rewards are ranked so; shaping rewards and rewards of undeclared kind mus
 and score in reasonable time (a slow one is a warning: the machine's load must not fail a good run).
 """
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -236,18 +235,13 @@ def main_check(argv: list[str]) -> int:
 
 def read_completions(path: str) -> list[dict]:
     """JSONL rows: `completion` (text or chat messages) plus the columns the rewards need (e.g. `answer`)."""
+    from grpo_math.data.files import jsonl_records
+
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise RecipeError(f"{path} line {i} is not JSON: {e}") from None
-            if not isinstance(row, dict) or "completion" not in row:
-                raise RecipeError(f"{path} line {i} needs a 'completion' key (and the columns the rewards use)")
-            rows.append(row)
+    for number, row in jsonl_records(path):
+        if "completion" not in row:
+            raise RecipeError(f"{path} line {number} needs a 'completion' key (and the columns the rewards use)")
+        rows.append(row)
     if not rows:
         raise RecipeError(f"{path} has no completions")
     return rows

@@ -7,8 +7,6 @@ built-ins in gsm8k.py and generators.py are; its rows feed training and, through
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from grpo_math.errors import RecipeError
-
 
 @dataclass(frozen=True)
 class Adapter:
@@ -23,10 +21,7 @@ def get_adapter(name: str) -> Adapter:
     """A dataset by name: the `grpo_math.datasets` entry-point group (built-ins included) or `register_dataset`."""
     from grpo_math import plugins
 
-    adapter = plugins.load("datasets", name)
-    if not isinstance(adapter, Adapter):
-        raise RecipeError(f"dataset {name!r} is a {type(adapter).__name__}, not a grpo_math.data.Adapter")
-    return adapter
+    return plugins.load_as("datasets", name, Adapter)
 
 
 def register_dataset(adapter: Adapter) -> Adapter:

@@ -35,9 +35,14 @@ def read_records(path: str, split: str = "train"):
 
 def _check_jsonl(path: Path) -> None:
     """Name the first line that is not a JSON object (datasets' own error names neither line nor cause)."""
+    if sum(1 for _ in jsonl_records(path)) == 0:  # reads every line: a broken one anywhere is named
+        raise RecipeError(f"data file {path} has no records: point data.sources.<name>.path at a file with rows")
+
+
+def jsonl_records(path: str | Path):
+    """(line number, record) for each non-blank line; a line that is not a JSON object is a RecipeError naming it."""
     import json
 
-    rows = 0
     with open(path, encoding="utf-8", errors="replace") as f:
         for number, line in enumerate(f, 1):
             if not line.strip():
@@ -50,9 +55,7 @@ def _check_jsonl(path: Path) -> None:
                 ) from None
             if not isinstance(row, dict):
                 raise RecipeError(f"{path} line {number} is not a JSON object {{...}}: each line must be one record")
-            rows += 1
-    if rows == 0:
-        raise RecipeError(f"data file {path} has no records: point data.sources.<name>.path at a file with rows")
+            yield number, row
 
 
 def require_columns(ds, needed: list[str], where: str):
