@@ -46,10 +46,6 @@ def latest_complete(output_dir: str | Path) -> Path | None:
     return complete[-1] if complete else None
 
 
-def step_of(checkpoint_dir: str | Path) -> int:
-    return int(_CHECKPOINT_DIR.match(Path(checkpoint_dir).name).group(1))
-
-
 def resume_point(config) -> str | None:
     """The checkpoint `trainer.resume_from_checkpoint` names (None: a fresh run), checked before anything loads.
 
