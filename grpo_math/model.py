@@ -60,7 +60,9 @@ def load_tokenizer(model_cfg, path: str, require_chat_template: bool = True):
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if model_cfg.get("chat_template"):
-        tokenizer.chat_template = model_cfg.chat_template
+        from grpo_math.prompts import CHAT_TEMPLATES
+
+        tokenizer.chat_template = CHAT_TEMPLATES.get(model_cfg.chat_template, model_cfg.chat_template)
     if require_chat_template and tokenizer.chat_template is None:
         raise RecipeError(
             f"{model_cfg.name_or_path} has no chat template and the prompts are chat messages: "

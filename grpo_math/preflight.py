@@ -93,6 +93,11 @@ def weights_trained(model) -> str:
     return text
 
 
+def optimizer(config) -> str:
+    name = str(getattr(config.optim, "value", config.optim))
+    return f"{name} (bitsandbytes, CUDA only)" if "8bit" in name else name
+
+
 def sft_summary(recipe, config) -> str:
     n = count_prompts(recipe.data)
     per_step = config.per_device_train_batch_size * world_size() * config.gradient_accumulation_steps
@@ -109,8 +114,13 @@ def sft_summary(recipe, config) -> str:
         f"loss on:                   {'whole sequence' if config.completion_only_loss is False else 'completion only'}",
         f"max length (tokens):       {config.max_length}",
         f"weights trained:           {weights_trained(recipe.model)}",
+        f"optimizer:                 {optimizer(config)}",
         f"output dir:                {config.output_dir}",
     ]
+    if recipe.get("warm_start"):
+        from grpo_math.warm_start import describe
+
+        lines.append(f"starts from:               {describe(recipe)}")
     return "preflight (SFT):\n  " + "\n  ".join(lines)
 
 
@@ -131,6 +141,7 @@ def summary(recipe, config) -> str:
         f"generation:                {where_generation_runs(config)}",
         f"precision:                 {precision(recipe, config)}",
         f"weights trained:           {weights_trained(recipe.model)}",
+        f"optimizer:                 {optimizer(config)}",
         f"rewards:                   {', '.join(f'{k} x{v.weight:g}' for k, v in recipe.rewards.items())}",
         f"output dir:                {config.output_dir}",
     ]

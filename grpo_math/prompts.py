@@ -30,7 +30,11 @@ class PromptStyle:
             return f"<reasoning>\n{reasoning}\n</reasoning>\n<answer>\n{answer}\n</answer>"
         if self.name == "metamath":
             return f" {reasoning}\nThe answer is: {answer}"
+        if self.name == "alpaca":
+            return f"\n{reasoning}\nThe answer is {answer}." if answer else f"\n{reasoning}"
         if self.name == "boxed":
+            if "\\boxed" in reasoning:  # MATH solutions box their own answer
+                return reasoning
             return f"{reasoning}\nThe final answer is $\\boxed{{{answer}}}$."
         if self.name == "mathqa":
             return f"{reasoning}\nThe answer is ({answer})."
@@ -51,6 +55,13 @@ METAMATH = PromptStyle(
     "Below is an instruction that describes a task. Write a response that appropriately completes the "
     "request.\n\n### Instruction:\n{question}\n\n### Response: Let's think step by step.",
 )
+# MAmmoTH's Alpaca template (MathInstruct's own), sent as the user turn; a CoT answer ends "The answer is X."
+ALPACA = PromptStyle(
+    "alpaca",
+    None,
+    "Below is an instruction that describes a task. Write a response that appropriately completes the "
+    "request.\n\n### Instruction:\n{question}\n\n### Response:",
+)
 # MATH-style: reason, then put the final answer in \boxed{} (MATH reference).
 BOXED = PromptStyle("boxed", "Solve the problem step by step. Put the final answer in \\boxed{}.", "{question}")
 # MathQA multiple choice with five options a-e (mathGemma reference): answer with the letter.
@@ -60,6 +71,26 @@ MATHQA = PromptStyle(
     "the letter of the correct option.",
     "{question}\nOptions: {options}",
 )
+
+
+def options_text(options: dict[str, str]) -> str:
+    """{'a': '12', 'b': '16'} -> 'a) 12, b) 16': how every prompt shows multiple-choice options (training and eval)."""
+    return ", ".join(f"{letter}) {text}" for letter, text in options.items())
+
+
+# Chat templates by name (model.chat_template: plain), for base models that have none. `plain` writes the turns as
+# bare text, the way the MetaMath and MAmmoTH cards prompt: system and user turns joined by a blank line, the
+# assistant turn appended right after them (its own leading space or newline is the prompt style's), then EOS.
+CHAT_TEMPLATES = {
+    "plain": (
+        "{%- for m in messages -%}"
+        "{%- if m['role'] == 'assistant' -%}{{ m['content'] + eos_token }}"
+        "{%- else -%}{{ m['content'] }}"
+        "{%- if not loop.last and messages[loop.index0 + 1]['role'] != 'assistant' %}{{ '\n\n' }}{% endif -%}"
+        "{%- endif -%}"
+        "{%- endfor -%}"
+    ),
+}
 
 
 def get_prompt_style(name: str) -> PromptStyle:

@@ -17,6 +17,8 @@ def check_run(recipe, config, dry_run: bool = False) -> None:
     check_wandb(recipe.wandb)  # data: checked by grpo_math.plan.make_plan, before the rewards are bound
     check_versions(use_vllm=bool(getattr(config, "use_vllm", False)))
     check_output_dir(config.output_dir)
+    if not dry_run:
+        check_optimizer(str(getattr(config, "optim", "")))
     from grpo_math.checkpoints import resume_point
 
     resume_point(config)  # a missing or incomplete checkpoint, or checkpoints a fresh run would overwrite
@@ -144,6 +146,21 @@ def check_versions(use_vllm: bool) -> None:
                 f"{name} {installed} is installed, and this run needs {req}: pip install '{req}'"
                 + (" (the range TRL declares for it)" if name == "vllm" else "")
             )
+
+
+def check_optimizer(optim: str) -> None:
+    """The 8-bit optimizers (trainer.optim=adamw_8bit, ...) keep their state in bitsandbytes' CUDA kernels."""
+    import importlib.util
+
+    from grpo_math.model import cuda_available
+
+    if "8bit" not in optim:
+        return
+    if not cuda_available():
+        raise RecipeError(f"trainer.optim={optim} is an 8-bit bitsandbytes optimizer, which needs a CUDA GPU: "
+                          "add trainer.optim=adamw_torch on this machine")  # fmt: skip
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise RecipeError(f"trainer.optim={optim} needs bitsandbytes: pip install bitsandbytes")
 
 
 def check_qlora(model, need_weights: bool) -> None:

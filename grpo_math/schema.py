@@ -22,7 +22,7 @@ class ModelSection:
     dtype: str = "auto"  # auto = bf16 on a GPU, fp32 on a CPU
     revision: str | None = None
     attn_implementation: str | None = None
-    chat_template: str | None = None  # for base models without one
+    chat_template: str | None = None  # base models have none: a Jinja template, or `plain` (turns as bare text)
     lora: LoraSection | None = None  # None = full fine-tuning
     load_in_4bit: bool = False  # QLoRA: 4-bit NF4 base weights (bitsandbytes, CUDA only) under model.lora
 

@@ -21,6 +21,7 @@ def run(recipe, dry_run: bool = False):
 def train(plan, interruption):
     from trl import SFTTrainer
 
+    from grpo_math import warm_start
     from grpo_math.checkpoints import latest_complete, marker_callback, resume_point
     from grpo_math.coldstart import build_sft_dataset
     from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
@@ -29,7 +30,8 @@ def train(plan, interruption):
     recipe, config = plan.recipe, plan.config
     started = time.time()
     resume = resume_point(config)
-    model_path = resolve_model_path(recipe.model.name_or_path)
+    # A staged SFT (Orca-Math, then MathQA) starts from the earlier stage's model, running it first if unfinished
+    model_path = warm_start.resolve(recipe) or resolve_model_path(recipe.model.name_or_path)
     tokenizer = load_tokenizer(recipe.model, model_path)
     dataset = build_sft_dataset(recipe.data, tokenizer)
     trainer = SFTTrainer(

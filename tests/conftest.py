@@ -51,6 +51,42 @@ def tiny_model_dir(tmp_path_factory, embedded_tokenizer):
     return str(out)
 
 
+SMALL = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+         "num_key_value_heads": 2, "max_position_embeddings": 512}  # fmt: skip
+FAMILIES = {  # family -> (config class, model class, what the family needs besides SMALL)
+    "llama": ("LlamaConfig", "LlamaForCausalLM", {}),
+    "mistral": ("MistralConfig", "MistralForCausalLM", {"sliding_window": 64}),
+    "qwen2": ("Qwen2Config", "Qwen2ForCausalLM", {}),
+    "gemma2": ("Gemma2Config", "Gemma2ForCausalLM", {"head_dim": 8, "query_pre_attn_scalar": 8}),
+}
+
+
+@pytest.fixture(scope="session")
+def family_model(tmp_path_factory, embedded_tokenizer):
+    """family -> a saved tiny random-weight model of that family (built once per session) with SmolLM2's tokenizer."""
+    import torch
+    import transformers
+
+    made = {}
+
+    def make(family: str) -> str:
+        if family not in made:
+            config_class, model_class, extra = FAMILIES[family]
+            config = getattr(transformers, config_class)(
+                vocab_size=len(embedded_tokenizer), bos_token_id=embedded_tokenizer.bos_token_id,
+                eos_token_id=embedded_tokenizer.eos_token_id, pad_token_id=embedded_tokenizer.pad_token_id,
+                **SMALL, **extra,
+            )  # fmt: skip
+            torch.manual_seed(0)
+            out = tmp_path_factory.mktemp(family)
+            getattr(transformers, model_class)(config).save_pretrained(out)
+            embedded_tokenizer.save_pretrained(out)
+            made[family] = str(out)
+        return made[family]
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def shared_data():
     """../shared/data (GSM8K, MATH-500, MathQA) when it sits beside the checkout; skip otherwise."""

@@ -8,35 +8,10 @@ from grpo_math.recipe import load_recipe
 from grpo_math.sft import run as run_sft
 from grpo_math.train import run as run_grpo
 
-SMALL = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
-         "num_key_value_heads": 2, "max_position_embeddings": 512}  # fmt: skip
-
-
-def build(family: str, tokenizer):
-    import transformers
-
-    config_class, model_class, extra = {
-        "llama": ("LlamaConfig", "LlamaForCausalLM", {}),
-        "mistral": ("MistralConfig", "MistralForCausalLM", {"sliding_window": 64}),
-        "qwen2": ("Qwen2Config", "Qwen2ForCausalLM", {}),
-        "gemma2": ("Gemma2Config", "Gemma2ForCausalLM", {"head_dim": 8, "query_pre_attn_scalar": 8}),
-    }[family]
-    config = getattr(transformers, config_class)(
-        vocab_size=len(tokenizer), bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id, **SMALL, **extra,
-    )  # fmt: skip
-    return getattr(transformers, model_class)(config)
-
 
 @pytest.fixture(scope="module", params=["llama", "mistral", "qwen2", "gemma2"])
-def family_dir(request, tmp_path_factory, embedded_tokenizer):
-    import torch
-
-    torch.manual_seed(0)
-    out = tmp_path_factory.mktemp(request.param)
-    build(request.param, embedded_tokenizer).save_pretrained(out)
-    embedded_tokenizer.save_pretrained(out)
-    return request.param, out
+def family_dir(request, family_model):
+    return request.param, family_model(request.param)
 
 
 TINY_GRPO = ["trainer.max_steps=2", "trainer.per_device_train_batch_size=4", "trainer.num_generations=4",

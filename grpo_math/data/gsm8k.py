@@ -7,7 +7,7 @@ annotations `<<48/2=24>>` stripped) becomes `solution`, usable as an SFT target.
 import re
 
 from grpo_math.data.adapters import Adapter
-from grpo_math.data.files import read_records, require_columns
+from grpo_math.data.hub import load_rows
 from grpo_math.errors import RecipeError
 
 HUB_ID = "openai/gsm8k"
@@ -23,22 +23,7 @@ def split_gsm8k_answer(text: str) -> tuple[str, str]:
 
 
 def records(source, seed: int):
-    where = source.path or f"{HUB_ID} ({source.split})"
-    if source.path:
-        ds = read_records(source.path, source.split)
-    else:
-        import datasets
-
-        try:
-            ds = datasets.load_dataset(HUB_ID, "main", split=source.split)
-        except Exception as e:  # noqa: BLE001 -- hub, network or cache failure: one line with the fix
-            raise RecipeError(
-                f"cannot load {HUB_ID} split {source.split!r} ({str(e).splitlines()[0][:120]}): "
-                "check the network/HF_HUB_OFFLINE, or set data.sources.gsm8k.path to a local jsonl"
-            ) from None
-    require_columns(ds, ["question", "answer"], where)
-    if source.size:
-        ds = ds.select(range(min(source.size, len(ds))))
+    ds, where = load_rows(source, "gsm8k", HUB_ID, ["question", "answer"], hub_config="main")
     for i, row in enumerate(ds):
         try:
             solution, answer = split_gsm8k_answer(row["answer"])

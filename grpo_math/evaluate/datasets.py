@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 
 from grpo_math.errors import RecipeError, did_you_mean
 from grpo_math.grading import parse_options
-from grpo_math.prompts import get_prompt_style
+from grpo_math.prompts import get_prompt_style, options_text
 
 GENERATED_SIZE = 200  # held-out problems made per generator when eval.limit is unset
 
@@ -39,8 +39,8 @@ EVAL_DATASETS = {
                     "datasets.load_dataset('openai/gsm8k', 'main', split='test').to_json('{path}')"),
         EvalDataset("math500", "HuggingFaceH4/MATH-500", "boxed",
                     "datasets.load_dataset('HuggingFaceH4/MATH-500', split='test').to_json('{path}')"),
-        EvalDataset("mathqa", "allenai/math_qa", "mathqa",
-                    "datasets.load_dataset('allenai/math_qa', split='test').to_json('{path}')"),
+        EvalDataset("mathqa", "regisss/math_qa", "mathqa",  # allenai/math_qa's parquet mirror (datasets>=4: no scripts)
+                    "datasets.load_dataset('regisss/math_qa', split='test').to_json('{path}')"),
     )
 }  # fmt: skip
 
@@ -81,7 +81,7 @@ def messages_for(problem: Problem, style: str) -> list[dict]:
     """Chat messages asking `problem` in `style`. Multiple-choice options always reach the model: the mathqa
     style has a slot for them; any other style gets them appended to the question."""
     prompt_style = get_prompt_style(style)
-    options = ", ".join(f"{k}) {v}" for k, v in problem.options.items())
+    options = options_text(problem.options)
     if "{options}" in prompt_style.user_template:  # style_for let only multiple-choice datasets here
         return prompt_style.messages(problem.question, options=options)
     question = f"{problem.question}\nOptions: {options}" if options else problem.question

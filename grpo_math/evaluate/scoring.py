@@ -16,6 +16,7 @@ from grpo_math.evaluate.generate import Completion
 from grpo_math.evaluate.metrics import Sample, dataset_metrics, majority_answer
 from grpo_math.grading import answers_match, extract_answer, extract_choice, has_xml_format, normalize_answer
 
+_ANSWER_IS = re.compile(r"\bthe answer is\b", re.IGNORECASE)
 _MATHQA_PHRASE = re.compile(
     r"\bthe answer is\s*:?\s*(?:\(\s*([a-e])\s*\)|([a-e])(?:\s*\)|\s*[.!]?\s*$))", re.IGNORECASE | re.MULTILINE
 )
@@ -44,6 +45,8 @@ def formatted(text: str, style: str) -> bool:
         return "\\boxed" in text and extract_answer(text, ("boxed",)) is not None
     if style == "metamath":
         return "The answer is:" in text
+    if style == "alpaca":
+        return _ANSWER_IS.search(text) is not None
     if style == "mathqa":
         return _MATHQA_PHRASE.search(text) is not None
     raise ValueError(f"no format rule for prompt style {style!r}")
