@@ -5,6 +5,8 @@ Callbacks get the trainer's state and the logged numbers, not the batch or the p
 methods are wrapped (each calls super(); nothing of TRL's is re-implemented). The numbers go into TRL's own
 per-step metrics, so they are averaged, logged and sent to W&B/TensorBoard like TRL's `rewards/<name>/mean`.
 Callbacks that want the batch's rows (the completion table) implement `on_completions(args, state, rows)`.
+With a recipe's `dynamic_sampling` section, groups that all scored the same are dropped and refilled with fresh
+prompts (grpo_math.dynamic_sampling) before TRL buffers the batch.
 """
 
 import os
@@ -15,16 +17,30 @@ from trl import GRPOTrainer
 
 from grpo_math.callbacks.completions import batch_quality, score_rows
 from grpo_math.callbacks.timing import StepClock, StepTimer
+from grpo_math.dynamic_sampling import concat_batches, informative_groups, take_rows
+from grpo_math.errors import RecipeError
 
 
 class GRPOMathTrainer(GRPOTrainer):
-    def __init__(self, *args, prompt_style: str = "xml", **kwargs):
-        """`prompt_style`: the recipe's data.prompt; the batch format rate (strict XML) is judged only for xml."""
+    def __init__(self, *args, prompt_style: str = "xml", max_refills: int | None = None, **kwargs):
+        """`prompt_style`: the recipe's data.prompt; the batch format rate (strict XML) is judged only for xml.
+        `max_refills`: None = keep every group (TRL's behaviour); N = dynamic sampling with at most N refills."""
         super().__init__(*args, **kwargs)
         self.judge_xml = prompt_style == "xml"
         self.step_timer = StepTimer()
         self.add_callback(StepClock(self.step_timer, self._record_train_metrics))
         self._fresh_rows = None  # the newest generation batch's rows, until a log hands them on
+        self.max_refills = max_refills
+        if max_refills is not None:
+            local = self.args.per_device_train_batch_size * self.args.steps_per_generation
+            if local % self.num_generations:
+                raise RecipeError(
+                    f"dynamic_sampling drops whole groups, so each process must hold whole ones: per_device_train_"
+                    f"batch_size x steps_per_generation = {local} is not a multiple of num_generations="
+                    f"{self.num_generations}"
+                )
+        # Fresh prompts for refills: their own seeded stream per rank (saved with each checkpoint)
+        self._refill_rng = torch.Generator().manual_seed(self.args.seed + 7919 * self.accelerator.process_index)
 
     # --- timing: each wrapper adds its phase to the step's sums ---------------------------------------------
     def training_step(self, model, inputs, num_items_in_batch=None):
@@ -59,7 +75,7 @@ class GRPOMathTrainer(GRPOTrainer):
         super()._save_checkpoint(model, trial)
         folder = os.path.join(self._get_output_dir(trial=trial), f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}")
         os.makedirs(folder, exist_ok=True)
-        state = {"step": self._step, "buffered_inputs": self._buffered_inputs}
+        state = {"step": self._step, "buffered_inputs": self._buffered_inputs, "refill_rng": self._refill_rng.get_state()}
         torch.save(state, os.path.join(folder, _buffer_file(self.accelerator.process_index)))
         self.accelerator.wait_for_everyone()  # every rank's buffer is written before the checkpoint is marked complete
 
@@ -75,11 +91,18 @@ class GRPOMathTrainer(GRPOTrainer):
         if os.path.isfile(path):
             state = torch.load(path, map_location=self.accelerator.device, weights_only=False)  # our own file
             self._step, self._buffered_inputs = state["step"], state["buffered_inputs"]
+            if "refill_rng" in state:
+                self._refill_rng.set_state(state["refill_rng"].cpu())
         else:  # a checkpoint of plain TRL: the counter is still known, the buffer is regenerated
             self._step = self.state.global_step * self.args.gradient_accumulation_steps
 
     # --- the batch: gold answers beside completions, accuracy and format rate --------------------------------
     def _generate_and_score_completions(self, inputs):
+        if not self.model.training or self.max_refills is None:
+            return self._generate_and_score_once(inputs)
+        return self._informative_batch(inputs)
+
+    def _generate_and_score_once(self, inputs):
         training = self.model.training
         if training and "answer" in inputs[0]:
             # TRL's log_extra channel: gathered across processes and kept beside each completion in self._logs.
@@ -93,6 +116,44 @@ class GRPOMathTrainer(GRPOTrainer):
             self._record_train_metrics(batch_quality(rows))
             self._fresh_rows = rows
         return out
+
+    # --- dynamic sampling: a batch of groups that carry a gradient ----------------------------------------------
+    def _informative_batch(self, inputs):
+        """Generate and score; keep groups with any non-zero advantage; refill with fresh prompts until as many rows
+        as TRL asked for are kept or max_refills rounds are spent (then train on fewer rows, never on none)."""
+        wanted, g = len(inputs), self.num_generations
+        kept, n_kept, generated, rounds, batch = [], 0, 0, 0, None
+        while True:
+            batch = self._generate_and_score_once(inputs)
+            keep = informative_groups(batch["advantages"], g)
+            kept.append(take_rows(batch, keep.nonzero().squeeze(1)))
+            n_kept, generated = n_kept + int(keep.sum()), generated + len(inputs) // g
+            more = torch.tensor(float(n_kept < wanted and rounds < self.max_refills), device=self.accelerator.device)
+            if self.accelerator.reduce(more, reduction="sum").item() == 0:  # every rank stops on the same round
+                break
+            rounds += 1
+            inputs = self._fresh_prompts(wanted // g)
+        spg = self.args.steps_per_generation
+        rows = min(n_kept, wanted) // spg * spg  # TRL splits the buffer into steps_per_generation equal slices
+        out = concat_batches(kept, self.processing_class.pad_token_id)
+        if rows == 0:  # nothing informative this time: one slice of zero-advantage rows keeps the step's shapes
+            out, rows = batch, spg
+        out = take_rows(out, torch.arange(rows))
+        loss_mask = out["completion_mask"] if out.get("tool_mask") is None else out["completion_mask"] * out["tool_mask"]
+        out["num_items_in_batch"] = self.accelerator.gather(loss_mask.sum()).sum()  # the loss normaliser, recounted
+        counts = torch.tensor([generated, generated - n_kept // g, rounds, rows], device=self.accelerator.device)
+        generated, dropped, rounds, rows = self.accelerator.reduce(counts.float(), reduction="sum").tolist()
+        self._record_train_metrics({
+            "dynamic_sampling/groups_generated": generated,
+            "dynamic_sampling/groups_dropped": dropped,  # all completions scored the same: no gradient
+            "dynamic_sampling/refills": rounds / self.accelerator.num_processes,
+            "dynamic_sampling/batch_fill": rows / (wanted * self.accelerator.num_processes),
+        })  # fmt: skip
+        return out
+
+    def _fresh_prompts(self, groups: int) -> list[dict]:
+        picks = torch.randint(len(self.train_dataset), (groups,), generator=self._refill_rng).tolist()
+        return [self.train_dataset[i] for i in picks for _ in range(self.num_generations)]
 
     def _latest_batch(self) -> list[dict]:
         """TRL's self._logs holds the latest (gathered) generation batch as columns: turn it into rows."""

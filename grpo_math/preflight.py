@@ -73,6 +73,7 @@ def check(plan, dry_run: bool) -> None:
             raise RecipeError(
                 f"reward check failed: {failures[0]} (details: grpo-math rewards check recipe={recipe.name})"
             )
+        check_dynamic_sampling(recipe, config)
         if config.use_vllm and not dry_run and importlib.util.find_spec("vllm") is None:
             raise RecipeError(
                 "trainer.use_vllm=true needs vLLM: pip install 'grpo-math[vllm]' (or trainer.use_vllm=false)"
@@ -91,6 +92,27 @@ def weights_trained(model) -> str:
     if model.get("load_in_4bit"):
         text += " over 4-bit NF4 base weights (QLoRA; needs a CUDA GPU and bitsandbytes)"
     return text
+
+
+def check_dynamic_sampling(recipe, config) -> None:
+    ds = recipe.get("dynamic_sampling")
+    if not ds:
+        return
+    if not isinstance(ds.max_refills, int) or ds.max_refills < 0:
+        raise RecipeError(f"dynamic_sampling.max_refills={ds.max_refills!r} must be an integer >= 0 (e.g. 2)")
+    local = config.per_device_train_batch_size * config.steps_per_generation
+    if local % config.num_generations:
+        raise RecipeError(
+            f"dynamic_sampling drops whole groups, so each process must hold whole ones: per_device_train_batch_size"
+            f" x steps_per_generation = {local} is not a multiple of num_generations={config.num_generations}"
+        )
+
+
+def dynamic_sampling(recipe) -> str:
+    ds = recipe.get("dynamic_sampling")
+    if not ds:
+        return "trained (no gradient; dynamic_sampling off)"
+    return f"dropped, refilled with fresh prompts (at most {ds.max_refills} extra generation rounds per batch)"
 
 
 def optimizer(config) -> str:
@@ -143,6 +165,7 @@ def summary(recipe, config) -> str:
         f"weights trained:           {weights_trained(recipe.model)}",
         f"optimizer:                 {optimizer(config)}",
         f"rewards:                   {', '.join(f'{k} x{v.weight:g}' for k, v in recipe.rewards.items())}",
+        f"groups that all score the same: {dynamic_sampling(recipe)}",
         f"output dir:                {config.output_dir}",
     ]
     if recipe.get("warm_start"):

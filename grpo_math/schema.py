@@ -90,6 +90,13 @@ class WarmStartSection:
 
 
 @dataclass
+class DynamicSamplingSection:
+    """DAPO's dynamic sampling: groups whose completions all scored the same (no gradient) are dropped and refilled."""
+
+    max_refills: int = 2  # extra generation rounds per batch at most; then train on the informative rows there are
+
+
+@dataclass
 class RecipeSchema:
     name: str | None = None  # default: the recipe file's stem; names the run (output dir, W&B)
     task: str = "grpo"  # grpo | sft: which launcher and which TRL config `trainer` is checked against
@@ -100,6 +107,7 @@ class RecipeSchema:
     eval: EvalSection = field(default_factory=EvalSection)
     wandb: WandbSection = field(default_factory=WandbSection)
     warm_start: WarmStartSection | None = None
+    dynamic_sampling: DynamicSamplingSection | None = None  # None: every group trains, as TRL does
 
 
 # Free-form mappings whose values follow a schema: recipe path -> schema of each value.

@@ -46,6 +46,7 @@ def train(plan, interruption):
         peft_config=lora_config(recipe.model),
         callbacks=dashboard_callbacks(recipe, reward_funcs),  # completion tables, alarms, training_curves.png
         prompt_style=recipe.data.prompt,
+        max_refills=recipe.dynamic_sampling.max_refills if recipe.get("dynamic_sampling") else None,
     )
     trainer.add_callback(marker_callback())  # a checkpoint counts (for resume=latest) once all of it is written
     trainer.add_callback(interruption.bind(trainer.accelerator))

@@ -194,3 +194,12 @@ def test_metamath_runs_on_a_llama(family_model, files, tmp_path):
 def test_math_boxed_runs_grpo_on_a_qwen2(family_model, files, tmp_path):
     _run("math_boxed", family_model("qwen2"), tmp_path / "out", files)
     assert _eval_n(tmp_path / "out", "math500") == 2
+
+
+def test_an_8bit_optimizer_without_cuda_stops_in_preflight(family_model, files, tmp_path):
+    from grpo_math.sft import run as run_sft
+
+    recipe = load_recipe(["recipe=gemma2_9b_orca_sft", f"model.name_or_path={family_model('gemma2')}",
+                          f"data.sources.orca_math.path={files['orca_math']}", f"trainer.output_dir={tmp_path}"])  # fmt: skip
+    with pytest.raises(RecipeError, match=r"trainer.optim=adamw_8bit .* needs a CUDA GPU: add trainer.optim=adamw_torch"):
+        run_sft(recipe)

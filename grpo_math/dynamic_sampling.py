@@ -1,0 +1,65 @@
+"""Dynamic sampling (DAPO's filter_groups; verl's `filter_groups`, TRL issue 3708): groups whose completions all
+scored the same carry no gradient, so they are dropped from the training batch and fresh prompts are generated
+until the batch is full again, or the refill budget is spent.
+
+Pure tensor work on TRL's generation batch (the dict `_generate_and_score_completions` returns): which rows to keep,
+and how to join batches whose prompts are left-padded and whose completions are right-padded to different lengths.
+"""
+
+import torch
+
+# Per-row tensors padded on the right (one entry per completion token) and on the left (per prompt token).
+_COMPLETION_KEYS = ("completion_ids", "completion_mask", "old_per_token_logps", "sampling_per_token_logps",
+                    "ref_per_token_logps", "tool_mask", "importance_sampling_ratio")  # fmt: skip
+_PROMPT_KEYS = ("prompt_ids", "prompt_mask")
+SUPPORTED_KEYS = {*_COMPLETION_KEYS, *_PROMPT_KEYS, "advantages", "num_items_in_batch"}
+
+
+def informative_groups(advantages: torch.Tensor, num_generations: int) -> torch.Tensor:
+    """Bool per row: does the row's group (num_generations consecutive rows) hold any non-zero advantage?
+
+    With identical rewards every advantage is exactly 0 (reward - group mean), whatever the scaling."""
+    groups = advantages.view(-1, num_generations)
+    return (groups != 0).any(dim=1).repeat_interleave(num_generations)
+
+
+def take_rows(batch: dict, rows: torch.Tensor) -> dict:
+    """The batch restricted to `rows` (indices); scalars (num_items_in_batch) are left for the caller to recount."""
+    out = {}
+    for key, value in batch.items():
+        if isinstance(value, torch.Tensor) and value.ndim > 0:
+            out[key] = value[rows]
+        else:
+            out[key] = value
+    return out
+
+
+def concat_batches(batches: list[dict], pad_token_id: int) -> dict:
+    """Join generation batches row-wise: prompts re-left-padded, completions re-right-padded to the longest."""
+    keys = batches[0].keys()
+    unsupported = set(keys) - SUPPORTED_KEYS
+    if unsupported:  # multimodal or tool batches: refuse rather than join them wrong
+        raise ValueError(f"dynamic sampling cannot join batch fields {sorted(unsupported)}")
+    out = {}
+    for key in keys:
+        values = [b[key] for b in batches]
+        if values[0] is None or key == "num_items_in_batch":
+            out[key] = values[0]
+        elif key in _PROMPT_KEYS:
+            fill = pad_token_id if key == "prompt_ids" else 0
+            out[key] = _pad_cat(values, fill, left=True)
+        elif key in _COMPLETION_KEYS and values[0].ndim > 1:
+            fill = pad_token_id if key == "completion_ids" else 0
+            out[key] = _pad_cat(values, fill, left=False)
+        else:
+            out[key] = torch.cat(values)
+    return out
+
+
+def _pad_cat(values: list[torch.Tensor], fill, left: bool) -> torch.Tensor:
+    width = max(v.shape[1] for v in values)
+    padded = []
+    for v in values:
+        pad = v.new_full((v.shape[0], width - v.shape[1], *v.shape[2:]), fill)
+        padded.append(torch.cat([pad, v] if left else [v, pad], dim=1))
+    return torch.cat(padded)
