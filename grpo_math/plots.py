@@ -140,13 +140,21 @@ def _signal(ax, history, output_dir) -> bool:
         "completions/clipped_ratio": "clipped at max length",
     }
     found = {k: series(history, k) for k in keys}
+    # dynamic sampling: the share of generated groups dropped for want of a gradient, and how full the batch was
+    at = [e for e in history if e.get("dynamic_sampling/groups_generated")]
+    if at:
+        keys["dropped"], keys["fill"] = "groups dropped (dynamic sampling)", "training batch filled"
+        found["dropped"] = ([e["step"] for e in at],
+                            [e["dynamic_sampling/groups_dropped"] / e["dynamic_sampling/groups_generated"] for e in at])
+        found["fill"] = series(history, "dynamic_sampling/batch_fill")  # fmt: skip
     if ax is None:
         return any(s for s, _ in found.values())
     for key, (steps, values) in found.items():
         if steps:
-            ax.plot(steps, values, label=keys[key])
+            ax.plot(steps, values, label=keys[key], linestyle="--" if key == "fill" else "-")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title("learning signal")
+    refills = series(history, "dynamic_sampling/refills")[1]
+    ax.set_title("learning signal" + (f" (refills/step: {sum(refills) / len(refills):.2f})" if refills else ""))
     return True
 
 

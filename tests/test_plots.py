@@ -74,3 +74,29 @@ def test_partial_history_draws_what_is_there_and_nothing_draws_nothing(tmp_path)
 
     assert Image.open(write_curves(tmp_path, only_rewards)).size == (600, 360)  # one panel
     assert write_curves(tmp_path / "empty", [{"step": 0, "train_runtime": 1.0}]) is None
+
+
+def test_dynamic_sampling_counts_are_drawn_in_the_signal_panel(tmp_path, monkeypatch):
+    import grpo_math.plots as plots
+
+    drawn = {}
+    real = plots._signal
+
+    def spy(ax, history, output_dir):
+        if ax is not None:
+            real(ax, history, output_dir)
+            drawn["labels"] = [line.get_label() for line in ax.get_lines()]
+            drawn["title"] = ax.get_title()
+            drawn["dropped"] = list(ax.get_lines()[2].get_ydata())
+            return True
+        return real(ax, history, output_dir)
+
+    monkeypatch.setattr(plots, "_signal", spy)
+    entries = history(2)
+    for e, (dropped, refills) in zip(entries, [(3, 1), (1, 0)]):
+        e.update({"dynamic_sampling/groups_generated": 4, "dynamic_sampling/groups_dropped": dropped,
+                  "dynamic_sampling/refills": refills, "dynamic_sampling/batch_fill": 1.0})  # fmt: skip
+    write_curves(tmp_path, entries)
+    assert drawn["labels"][2:] == ["groups dropped (dynamic sampling)", "training batch filled"]
+    assert drawn["dropped"] == [0.75, 0.25]
+    assert drawn["title"] == "learning signal (refills/step: 0.50)"
