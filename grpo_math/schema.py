@@ -68,6 +68,7 @@ class EvalSection:
     data_dir: str | None = None  # local <data_dir>/<dataset>/test.jsonl instead of the hub
     prompt: str | None = None  # prompt style; default: data.prompt
     every: int | None = None  # during training: evaluate every N steps (and before step 0 and at the end)
+    base_limit: int | None = None  # a warm-started run's base-model baseline asks only the first N problems
     seed: int = 1234
 
 

@@ -159,3 +159,38 @@ def test_solver_agrees_with_reasoning_gym():
 def test_real_gsm8k_train_file(shared_data):
     ds = load_source("gsm8k", source(path=f"{shared_data}/gsm8k/train.jsonl", size=50), "xml")
     assert len(ds) == 50 and all(a.lstrip("-").replace(".", "").isdigit() for a in ds["answer"])
+
+
+@pytest.mark.parametrize(
+    "expression, steps",
+    [
+        ("47 + 38", ["47 + 38 = 47 + 30 + 8 = 77 + 8 = 85"]),  # tens first, then ones
+        ("92 - 73", ["92 - 73 = 92 - 70 - 3 = 22 - 3 = 19"]),
+        ("31 - 73", ["31 - 73 = -(73 - 31) = -(73 - 30 - 1) = -(43 - 1) = -42"]),  # below zero: the reverse, negated
+        ("7 - 9", ["7 - 9 = -(9 - 7) = -2"]),  # one digit: one step
+        ("40 + 6", ["40 + 6 = 46"]),
+        ("36 + 30", ["36 + 30 = 66"]),  # whole tens: one step
+        ("( 56 + -33 ) - 84", ["56 + -33 = 23", "23 - 84 = -(84 - 23) = -(84 - 20 - 3) = -(64 - 3) = -61"]),
+        ("3 * 4 - 5", ["3 * 4 = 12", "12 - 5 = 7"]),  # products stay one line
+    ],
+)
+def test_place_value_steps(expression, steps):
+    value = solve_steps(expression)[1]
+    assert solve_steps(expression, place_value=True) == (steps, value)
+
+
+def test_solution_steps_is_ours_not_reasoning_gyms():
+    from omegaconf import OmegaConf
+
+    from grpo_math.data.generators import BASIC_ARITHMETIC
+
+    config = {"min_terms": 2, "max_terms": 2, "min_digits": 2, "max_digits": 2, "operators": ["-"]}
+    source = OmegaConf.create({"split": "train", "size": 5, "config": {**config, "solution_steps": "place_value"}})
+    plain = OmegaConf.create({"split": "train", "size": 5, "config": config})
+    rows, same = list(BASIC_ARITHMETIC.records(source, 1)), list(BASIC_ARITHMETIC.records(plain, 1))
+    assert [r["question"] for r in rows] == [r["question"] for r in same]  # the same problems, other solutions
+    assert all(r["solution"].rsplit(" = ", 1)[1] == r["answer"] for r in rows)
+    assert any(r["solution"].count("=") >= 3 for r in rows) and all(r["solution"].count("=") == 1 for r in same)
+    bad = OmegaConf.create({"split": "train", "size": 5, "config": {**config, "solution_steps": "digits"}})
+    with pytest.raises(RecipeError, match="solution_steps='digits' must be one_line or place_value"):
+        list(BASIC_ARITHMETIC.records(bad, 1))

@@ -144,6 +144,7 @@ def test_grpo_after_a_real_warm_start_on_a_tiny_model(tiny_model_dir, tmp_path, 
         "trainer.per_device_train_batch_size=4", "trainer.num_generations=4", "trainer.max_completion_length=8",
         "trainer.report_to=none", "data.sources.basic_arithmetic.size=8",
         "eval.datasets=[basic_arithmetic]", "eval.limit=4", "eval.max_new_tokens=8", "~eval.every",
+        "eval.base_limit=2",
     )  # fmt: skip
     with_sft_overrides(recipe, f"model.name_or_path={tiny_model_dir}", f"trainer.output_dir={sft_out}",
                        "trainer.max_steps=1", "data.sources.basic_arithmetic.size=8", "trainer.max_length=128")  # fmt: skip
@@ -154,7 +155,8 @@ def test_grpo_after_a_real_warm_start_on_a_tiny_model(tiny_model_dir, tmp_path, 
     final = json.loads((out / "eval" / f"step_{trainer.state.global_step}.json").read_text())
     assert base["stage"] == "base" and base["model"] == tiny_model_dir  # step 0 is the model before any training
     assert start["stage"] == "warm_start" and "warm start" in start["model"]
-    assert base["datasets"]["basic_arithmetic"]["n"] == final["datasets"]["basic_arithmetic"]["n"] == 4
+    assert start["datasets"]["basic_arithmetic"]["n"] == final["datasets"]["basic_arithmetic"]["n"] == 4
+    assert base["datasets"]["basic_arithmetic"]["n"] == 2  # eval.base_limit: the base only shows where it began
 
 
 def test_a_run_saved_before_a_setting_existed_is_still_reused(tmp_path, monkeypatch):

@@ -19,6 +19,13 @@ def is_held_out(question: str) -> bool:
     return int(hashlib.sha1(question.encode()).hexdigest(), 16) % HELD_OUT_SHARE == 0
 
 
+OUR_KEYS = ("solution_steps",)  # config keys read here, not passed on to reasoning-gym
+
+
+def _generator_config(source) -> dict:
+    return {k: v for k, v in dict(source.config).items() if k not in OUR_KEYS}
+
+
 def _generate(name: str, source, seed: int, keep=lambda entry: True):
     """Yield reasoning-gym entries of `source.split`, deterministic in (seed, config)."""
     import reasoning_gym
@@ -32,7 +39,7 @@ def _generate(name: str, source, seed: int, keep=lambda entry: True):
     made, seen = 0, set()
     for _ in range(50):  # bounded: a config too narrow to yield `size` distinct problems stops with an error
         try:
-            ds = reasoning_gym.create_dataset(name, size=batch, seed=chunk_seed, **dict(source.config))
+            ds = reasoning_gym.create_dataset(name, size=batch, seed=chunk_seed, **_generator_config(source))
         except (TypeError, ValueError, AssertionError) as e:
             raise RecipeError(f"{name}: bad data.sources.{name}.config {dict(source.config)}: {e}") from None
         for entry in ds:
@@ -58,8 +65,12 @@ def gsm_symbolic_records(source, seed: int):
 
 
 def basic_arithmetic_records(source, seed: int):
+    """config.solution_steps: `one_line` (default: 'a + b = c' per operation) or `place_value` (tens, then ones)."""
+    style = source.config.get("solution_steps", "one_line")
+    if style not in ("one_line", "place_value"):
+        raise RecipeError(f"basic_arithmetic: config.solution_steps={style!r} must be one_line or place_value")
     for e in _generate("basic_arithmetic", source, seed, keep=_exact_arithmetic):
-        steps, _ = solve_steps(e["metadata"]["expression"])
+        steps, _ = solve_steps(e["metadata"]["expression"], place_value=style == "place_value")
         yield {"question": e["question"], "answer": str(e["answer"]).strip(), "solution": "\n".join(steps)}
 
 

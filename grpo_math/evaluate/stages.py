@@ -31,10 +31,13 @@ def evaluate_stages(recipe, output_dir, base_path: str, start_path: str, problem
         ("warm_start", start_path, f"{recipe.model.name_or_path} + warm start ({recipe.warm_start.recipe or start_path})",
          Path(output_dir) / "eval" / STAGE_FILE),
     )  # fmt: skip
+    first = recipe.eval.get("base_limit")
+    base_problems = {name: (style, items[:first]) for name, (style, items) in problems.items()} if first else problems
     for stage, path, label, target in stages:
         tokenizer = load_eval_tokenizer(recipe.model, path)
         model = load_policy(recipe.model, path).to(state.device).eval()
-        report = evaluate(problems, hf_generator(model, tokenizer, recipe.eval), tokenizer, model_name=label, step=0)
+        asked = base_problems if stage == "base" else problems  # the base only shows where the run began
+        report = evaluate(asked, hf_generator(model, tokenizer, recipe.eval), tokenizer, model_name=label, step=0)
         report["stage"] = stage
         del model
         if state.is_main_process:

@@ -1,0 +1,152 @@
+"""The quickstart's GRPO step on this machine: how close it runs to the hardware, and today's step vs the new one.
+
+    python benchmarks/cpu_step.py [--steps 5] [--levers today,new]
+
+Measured in one run, nothing else running (take the figures only from an idle machine):
+  bounds   copy bandwidth (a 256 MB tensor copied, bytes read + written per second) and matmul FLOP/s (fp32, the
+           model's own shapes), with the threads torch uses here;
+  per lever  launch/grpo.py for --steps steps from the warm-started model, each lever its own process; the first
+           step is left out (allocation, first-call costs) and the rest's medians are reported:
+           (a) generation tokens/s, and as a fraction of the bandwidth bound: every decode step reads all weights, so
+               decode steps/s x weight bytes / copy bandwidth (decode steps/s ~ tokens/s / completions per generate
+               call: a lower bound, finished sequences stop counting);
+           (b) training tokens/s, and as a fraction of matmul FLOP/s at 6 x (non-embedding params) FLOPs per token
+               (the usual full fine-tuning count; LoRA skips the weight gradients, so it does less than that);
+           (c) step time and completions that carry a gradient (their group's rewards differ) per minute, vs today.
+Levers are override sets on recipes/quickstart.yaml; `today` restores the settings before the faster step.
+"""
+
+import argparse
+import ast
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TODAY = ["~model.lora", "~dynamic_sampling", "trainer.learning_rate=5e-6", "trainer.per_device_train_batch_size=16",
+         "trainer.num_generations=8", "trainer.temperature=0.7", "~data.system_prompt"]  # fmt: skip
+LEVERS = {
+    "today": TODAY,  # full fine-tuning, 2 prompts x 8, every group trained, the reference's system prompt
+    "lora": [*TODAY, "model.lora.r=16", "trainer.learning_rate=5e-5"],
+    "big_batch": [*TODAY, "trainer.per_device_train_batch_size=32"],  # one generate call for 4 prompts x 8
+    "dynamic": [*TODAY, "dynamic_sampling.max_refills=2"],
+    "new": [],  # recipes/quickstart.yaml as it stands
+}
+
+
+def copy_bandwidth() -> float:
+    import torch
+
+    a = torch.ones(64 * 2**20)  # 256 MB of fp32
+    b = torch.empty_like(a)
+    b.copy_(a)
+    runs = []
+    for _ in range(5):
+        t = time.perf_counter()
+        b.copy_(a)
+        runs.append(time.perf_counter() - t)
+    return 2 * a.numel() * 4 / min(runs)  # bytes read + written per second
+
+
+def matmul_flops(hidden: int, intermediate: int) -> float:
+    import torch
+
+    x, w = torch.randn(1024, hidden), torch.randn(hidden, intermediate)
+    x @ w
+    runs = []
+    for _ in range(10):
+        t = time.perf_counter()
+        x @ w
+        runs.append(time.perf_counter() - t)
+    return 2 * 1024 * hidden * intermediate / min(runs)
+
+
+def model_facts(path: str) -> dict:
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(path)
+    total = sum(p.numel() for p in model.parameters())
+    embedding = model.get_input_embeddings().weight.numel()
+    config = AutoConfig.from_pretrained(path)
+    return {"params": total, "non_embedding": total - embedding, "weight_bytes": total * 4,
+            "hidden": config.hidden_size, "intermediate": config.intermediate_size}  # fmt: skip
+
+
+def run_lever(name: str, overrides: list[str], start: str, steps: int, tmp: Path) -> list[dict]:
+    cmd = [sys.executable, "launch/grpo.py", "recipe=quickstart", "~warm_start", f"model.name_or_path={start}",
+           f"trainer.max_steps={steps}", "trainer.report_to=none", "eval.datasets=[]", "trainer.logging_steps=1",
+           "wandb.table_rows=0", f"trainer.output_dir={tmp / name}", *overrides]  # fmt: skip
+    out = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True)
+    logs = []
+    for line in (out.stdout + out.stderr).splitlines():
+        line = line[line.find("{'") :] if "{'" in line else ""
+        if "'timing/step_s'" in line:
+            logs.append({k: float(v) for k, v in ast.literal_eval(line[: line.rfind("}") + 1]).items()})
+    if out.returncode or len(logs) < 2:
+        sys.exit(f"lever {name} failed ({' '.join(cmd)}):\n{out.stderr[-3000:]}")
+    return logs[1:]  # the first step pays for first calls
+
+
+def summarise(name: str, logs: list[dict], batch: int, facts: dict, bandwidth: float, flops: float) -> dict:
+    med = lambda key: statistics.median(e[key] for e in logs if key in e)  # noqa: E731
+    step_s = med("timing/step_s")
+    gen_tps, train_tps = med("timing/generation_tokens_per_s"), med("timing/train_tokens_per_s")
+    if any("dynamic_sampling/batch_fill" in e for e in logs):
+        with_gradient = med("dynamic_sampling/batch_fill") * batch  # only informative groups are trained
+        per_call = batch  # each generate call makes one batch of groups
+    else:
+        with_gradient = (1 - med("frac_reward_zero_std")) * batch
+        per_call = batch
+    decode_steps = gen_tps / per_call
+    return {
+        "lever": name, "step_s": step_s, "gen_tokens_per_s": gen_tps,
+        "gen_bandwidth_fraction": decode_steps * facts["weight_bytes"] / bandwidth,
+        "train_tokens_per_s": train_tps, "train_flops_fraction": train_tps * 6 * facts["non_embedding"] / flops,
+        "completions_per_step": batch, "with_gradient_per_min": with_gradient / step_s * 60,
+    }  # fmt: skip
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--levers", default="today,new", help=f"comma-separated, from: {', '.join(LEVERS)}")
+    args = parser.parse_args()
+
+    import torch
+
+    from grpo_math.recipe import load_recipe
+    from grpo_math.warm_start import is_finished
+
+    start = ROOT / "outputs" / "quickstart_sft"
+    if not is_finished(start):
+        sys.exit("run README command 1 once first (its warm start, outputs/quickstart_sft, is the model measured)")
+    facts = model_facts(str(start))
+    bandwidth, flops = copy_bandwidth(), matmul_flops(facts["hidden"], facts["intermediate"])
+    print(f"machine: {torch.get_num_threads()} torch threads; copy bandwidth {bandwidth / 1e9:.1f} GB/s; "
+          f"matmul {flops / 1e9:.1f} GFLOP/s (fp32, {facts['hidden']}x{facts['intermediate']})")  # fmt: skip
+    print(f"model: {facts['params'] / 1e6:.1f}M params ({facts['non_embedding'] / 1e6:.1f}M non-embedding), "
+          f"{facts['weight_bytes'] / 1e6:.0f} MB of fp32 weights read per decode step")  # fmt: skip
+    tmp = Path(tempfile.mkdtemp(prefix="grpo-cpu-step-"))
+    rows = []
+    for name in args.levers.split(","):
+        recipe = load_recipe(["recipe=quickstart", *LEVERS[name]])
+        logs = run_lever(name, LEVERS[name], str(start), args.steps, tmp)
+        rows.append(summarise(name, logs, recipe.trainer.per_device_train_batch_size, facts, bandwidth, flops))
+        print(json.dumps(rows[-1]), flush=True)
+    base = rows[0]
+    print(f"\n| lever | step s | gen tok/s (of bandwidth bound) | train tok/s (of matmul FLOP/s) | completions "
+          f"with a gradient / min | vs {base['lever']} |\n|---|---|---|---|---|---|")  # fmt: skip
+    for r in rows:
+        print(f"| {r['lever']} | {r['step_s']:.1f} | {r['gen_tokens_per_s']:.0f} ({r['gen_bandwidth_fraction']:.0%}) "
+              f"| {r['train_tokens_per_s']:.0f} ({r['train_flops_fraction']:.0%}) | {r['with_gradient_per_min']:.1f} "
+              f"| {r['with_gradient_per_min'] / base['with_gradient_per_min']:.2f}x |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
