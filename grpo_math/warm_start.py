@@ -45,7 +45,8 @@ def check_warm_start(recipe) -> None:
     ws = recipe.warm_start
     if bool(ws.recipe) == bool(ws.checkpoint):
         raise RecipeError(
-            "warm_start needs exactly one of warm_start.recipe=<sft recipe> or warm_start.checkpoint=<dir>"
+            "warm_start needs exactly one of warm_start.recipe=<sft recipe> or warm_start.checkpoint=<dir> "
+            "(or no warm start at all: ~warm_start)"
         )
     if ws.checkpoint:
         if ws.overrides:
