@@ -63,6 +63,17 @@ REFUSED = {
 }
 
 
+def undo_yaml_booleans(trainer: dict, config_cls) -> dict:
+    """`trainer.save_strategy=no` on a command line (or unquoted in YAML 1.1) reads as False: for a setting that
+    takes a string and no boolean, False was the word `no` (the strategies' "no"), and is given back as such."""
+    hints = typing.get_type_hints(config_cls)
+    return {
+        key: "no" if value is False and key in hints and not _matches(False, hints[key]) and _matches("no", hints[key])
+        else value
+        for key, value in trainer.items()
+    }  # fmt: skip
+
+
 def check_trainer_values(trainer: dict, config_cls) -> None:
     """One-line RecipeError for the first value of the wrong type or out of range."""
     hints = typing.get_type_hints(config_cls)

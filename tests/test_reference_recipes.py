@@ -144,15 +144,19 @@ def files(tmp_path_factory):
     return fx.write_all(tmp_path_factory.mktemp("reference-data"))
 
 
-def _run(name, model_dir, out, files, *extra):
+def _recipe(name, model_dir, out, files, *extra):
+    probe = load_recipe([f"recipe={name}"])
+    tiny = TINY_SFT if probe.task == "sft" else TINY_GRPO
+    return load_recipe([f"recipe={name}", f"model.name_or_path={model_dir}", f"trainer.output_dir={out}",
+                        f"eval.data_dir={files['eval_dir']}", *tiny, *extra,
+                        *[f"data.sources.{s}.path={files[s]}" for s in probe.data.sources]])  # fmt: skip
+
+
+def _run(name, model_dir, out, files, *extra, recipe=None):
     from grpo_math.sft import run as run_sft
     from grpo_math.train import run as run_grpo
 
-    sources = load_recipe([f"recipe={name}"]).data.sources  # fixture files in place of the hub
-    tiny = TINY_SFT if load_recipe([f"recipe={name}"]).task == "sft" else TINY_GRPO
-    recipe = load_recipe([f"recipe={name}", f"model.name_or_path={model_dir}", f"trainer.output_dir={out}",
-                          f"eval.data_dir={files['eval_dir']}", *[f"data.sources.{s}.path={files[s]}" for s in sources],
-                          *tiny, *extra])  # fmt: skip
+    recipe = recipe or _recipe(name, model_dir, out, files, *extra)
     trainer = (run_sft if recipe.task == "sft" else run_grpo)(recipe)
     assert trainer.state.global_step == 2
     return trainer
@@ -167,18 +171,46 @@ def _eval_n(out, dataset):
     return report["datasets"][dataset]["n"]
 
 
-def test_gemma2_mathqa_chain_runs_sft_sft_grpo(family_model, files, tmp_path, capsys):
+def test_gemma2_mathqa_chain_runs_sft_sft_grpo(family_model, files, tmp_path, capsys, monkeypatch):
+    """Stage 2 names stage 1 as its warm start and runs it first (here in this process), then GRPO on top."""
+    import subprocess
+
+    from grpo_math import cli
+
+    def in_process(command, env, check):  # the warm start's SFT command, without a second interpreter
+        assert command[1:4] == ["-m", "grpo_math.cli", "sft"] and "recipe=gemma2_9b_orca_sft" in command
+        return subprocess.CompletedProcess(command, cli.main(command[3:]))
+
+    monkeypatch.setattr(subprocess, "run", in_process)
     gemma = family_model("gemma2")
-    orca = _run("gemma2_9b_orca_sft", gemma, tmp_path / "orca", files)
-    assert orca.model.config._attn_implementation == "eager"  # soft-capping: eager whatever the recipe says
+    stage2 = _recipe("gemma2_9b_mathqa", gemma, tmp_path / "mathqa", files)
+    stage1 = _recipe("gemma2_9b_orca_sft", gemma, tmp_path / "orca", files)
+    stage2.warm_start.overrides = [f"{k}={v}" for k, v in _flat(stage1, ("model.name_or_path", "trainer.",
+                                                                       "data.sources.orca_math.path"))]  # fmt: skip
+    mathqa = _run("gemma2_9b_mathqa", gemma, tmp_path / "mathqa", files, recipe=stage2)
+    assert (tmp_path / "orca" / "sft_complete.json").is_file()  # stage 1 ran first, to its end
+    assert mathqa.model.config._attn_implementation == "eager"  # soft-capping: eager whatever the recipe says
     assert "gemma2: attention set to eager" in capsys.readouterr().out
-    # stage 2 starts from stage 1's merged model (warm_start.checkpoint here; the recipe's warm_start.recipe runs it)
-    _run("gemma2_9b_mathqa", gemma, tmp_path / "mathqa", files, "warm_start.recipe=null",
-         f"warm_start.checkpoint={tmp_path / 'orca'}")
     assert _eval_n(tmp_path / "mathqa", "mathqa") == 2  # the card's evaluation: MathQA test, 5 options
     _run("gemma2_9b_mathqa_grpo", gemma, tmp_path / "grpo", files, "warm_start.recipe=null",
          f"warm_start.checkpoint={tmp_path / 'mathqa'}")
     assert _eval_n(tmp_path / "grpo", "mathqa") == 2
+
+
+def _flat(recipe, prefixes) -> list[tuple[str, object]]:
+    """(dotted key, value) of the recipe's leaves under `prefixes`, as overrides for another recipe."""
+    flat = OmegaConf.to_container(recipe, resolve=True)
+    out = []
+
+    def walk(node, key):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{key}.{k}" if key else k)
+        elif key.startswith(prefixes) and node is not None and not isinstance(node, list):
+            out.append((key, node))
+
+    walk(flat, "")
+    return out
 
 
 def test_mistral_mathinstruct_runs(family_model, files, tmp_path):
