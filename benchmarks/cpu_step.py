@@ -36,6 +36,8 @@ LEVERS = {
     "lora": [*TODAY, "model.lora.r=16", "trainer.learning_rate=5e-5"],
     "big_batch": [*TODAY, "trainer.per_device_train_batch_size=32"],  # one generate call for 4 prompts x 8
     "dynamic": [*TODAY, "dynamic_sampling.max_refills=2"],
+    "lora_dynamic": [*TODAY, "model.lora.r=16", "trainer.learning_rate=5e-5", "trainer.per_device_train_batch_size=32",
+                     "dynamic_sampling.max_refills=2"],  # fmt: skip
     "new": [],  # recipes/quickstart.yaml as it stands
 }
 
@@ -95,20 +97,21 @@ def run_lever(name: str, overrides: list[str], start: str, steps: int, tmp: Path
 
 def summarise(name: str, logs: list[dict], batch: int, facts: dict, bandwidth: float, flops: float) -> dict:
     med = lambda key: statistics.median(e[key] for e in logs if key in e)  # noqa: E731
+    mean = lambda key: statistics.fmean(e[key] for e in logs if key in e)  # noqa: E731
     step_s = med("timing/step_s")
     gen_tps, train_tps = med("timing/generation_tokens_per_s"), med("timing/train_tokens_per_s")
     if any("dynamic_sampling/batch_fill" in e for e in logs):
-        with_gradient = med("dynamic_sampling/batch_fill") * batch  # only informative groups are trained
+        with_gradient = mean("dynamic_sampling/batch_fill") * batch  # only informative groups are trained
         per_call = batch  # each generate call makes one batch of groups
     else:
-        with_gradient = (1 - med("frac_reward_zero_std")) * batch
+        with_gradient = (1 - mean("frac_reward_zero_std")) * batch
         per_call = batch
     decode_steps = gen_tps / per_call
     return {
         "lever": name, "step_s": step_s, "gen_tokens_per_s": gen_tps,
         "gen_bandwidth_fraction": decode_steps * facts["weight_bytes"] / bandwidth,
         "train_tokens_per_s": train_tps, "train_flops_fraction": train_tps * 6 * facts["non_embedding"] / flops,
-        "completions_per_step": batch, "with_gradient_per_min": with_gradient / step_s * 60,
+        "completions_per_step": batch, "with_gradient_per_min": with_gradient / mean("timing/step_s") * 60,
     }  # fmt: skip
 
 
@@ -145,7 +148,13 @@ def main():
     for r in rows:
         print(f"| {r['lever']} | {r['step_s']:.1f} | {r['gen_tokens_per_s']:.0f} ({r['gen_bandwidth_fraction']:.0%}) "
               f"| {r['train_tokens_per_s']:.0f} ({r['train_flops_fraction']:.0%}) | {r['with_gradient_per_min']:.1f} "
-              f"| {r['with_gradient_per_min'] / base['with_gradient_per_min']:.2f}x |")  # fmt: skip
+              f"| {_ratio(r['with_gradient_per_min'], base['with_gradient_per_min'])} |")  # fmt: skip
+    print("\n(step time ratio vs the first lever: " + ", ".join(
+        f"{r['lever']} {r['step_s'] / base['step_s']:.2f}x" for r in rows) + ")")  # fmt: skip
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else ("n/a (no group with a gradient in the first lever's steps)" if a else "-")
 
 
 if __name__ == "__main__":
