@@ -18,7 +18,8 @@ def check_run(recipe, config, dry_run: bool = False) -> None:
     check_versions(use_vllm=bool(getattr(config, "use_vllm", False)))
     check_output_dir(config.output_dir)
     if not dry_run:
-        check_optimizer(str(getattr(config, "optim", "")))
+        optim = getattr(config, "optim", "")
+        check_optimizer(str(getattr(optim, "value", optim)))
     from grpo_math.checkpoints import resume_point
 
     resume_point(config)  # a missing or incomplete checkpoint, or checkpoints a fresh run would overwrite

@@ -71,7 +71,7 @@ def test_unknown_dataset_says_did_you_mean():
     r = recipe()
     with pytest.raises(
         RecipeError,
-        match=r"unknown eval dataset 'gsm8' \(did you mean gsm8k\?\); available: basic_arithmetic, gsm8k, gsm_symbolic, math500, mathqa",
+        match=r"unknown eval dataset 'gsm8' \(did you mean gsm8k\?\); available: basic_arithmetic, gsm8k, gsm_symbolic, hendrycks_math, math500, math_instruct, mathqa, metamathqa, orca_math",
     ):
         load_problems("gsm8", r.eval, r.data)
 
