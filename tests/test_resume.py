@@ -82,18 +82,29 @@ def child(code: str, args: list[str], **kwargs):
     return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, env=env, text=True, **kwargs)
 
 
-def test_kill_9_after_a_mid_buffer_checkpoint_then_resume_equals_the_uninterrupted_run(tiny_model_dir, tmp_path):
-    whole, killed = tmp_path / "whole", tmp_path / "killed"
-    run(load_recipe(tiny(tiny_model_dir, whole)))
+# Dynamic sampling draws refill prompts from its own random stream: a resumed run must draw the same ones.
+DYNAMIC = ["dynamic_sampling.max_refills=2", "~rewards", "rewards.parity.fn=tests/fixture_rewards.py:odd_gold_parity",
+           "rewards.parity.check=false", "rewards.parity.kind=shaping", "data.seed=1"]  # fmt: skip
 
-    proc = child(KILL_AFTER_CHECKPOINT_2, tiny(tiny_model_dir, killed), stdout=subprocess.DEVNULL,
+
+@pytest.mark.parametrize("extra", [[], DYNAMIC], ids=["trl_sampling", "dynamic_sampling"])
+def test_kill_9_after_a_mid_buffer_checkpoint_then_resume_equals_the_uninterrupted_run(tiny_model_dir, tmp_path, extra):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    first = run(load_recipe(tiny(tiny_model_dir, whole, *extra)))
+    if extra:  # refills both before the checkpoint (step 1) and after it (step 4): the resumed run's refill stream
+        # must continue where the killed one left it, or step 4 trains on other prompts (data.seed=1 makes both happen)
+        refills = {h["step"]: h["dynamic_sampling/refills"] for h in first.state.log_history
+                   if "dynamic_sampling/refills" in h}  # fmt: skip
+        assert refills[1] > 0 and refills[4] > 0, refills
+
+    proc = child(KILL_AFTER_CHECKPOINT_2, tiny(tiny_model_dir, killed, *extra), stdout=subprocess.DEVNULL,
                  stderr=subprocess.PIPE)  # fmt: skip
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == -signal.SIGKILL, err[-2000:]
     assert latest_complete(killed) == killed / "checkpoint-2"
     assert not (killed / "model.safetensors").exists()  # no "final" model for a run that did not finish
 
-    trainer = run(load_recipe(tiny(tiny_model_dir, killed, "trainer.resume_from_checkpoint=latest")))
+    trainer = run(load_recipe(tiny(tiny_model_dir, killed, *extra, "trainer.resume_from_checkpoint=latest")))
     assert trainer.state.global_step == 4
     # the resumed run did steps 3 and 4 only: its log history carries steps 1-2 from the checkpoint, once each
     assert [h["step"] for h in trainer.state.log_history if "loss" in h] == [1, 2, 3, 4]
