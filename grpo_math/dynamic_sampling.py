@@ -57,9 +57,6 @@ def concat_batches(batches: list[dict], pad_token_id: int) -> dict:
 
 
 def _pad_cat(values: list[torch.Tensor], fill, left: bool) -> torch.Tensor:
-    width = max(v.shape[1] for v in values)
-    padded = []
-    for v in values:
-        pad = v.new_full((v.shape[0], width - v.shape[1], *v.shape[2:]), fill)
-        padded.append(torch.cat([pad, v] if left else [v, pad], dim=1))
-    return torch.cat(padded)
+    from trl.trainer.utils import pad  # TRL's own padder, row by row: the rows of every batch, to the widest
+
+    return pad([row for v in values for row in v], padding_value=fill, padding_side="left" if left else "right")

@@ -18,7 +18,6 @@ from trl import GRPOTrainer
 from grpo_math.callbacks.completions import batch_quality, score_rows
 from grpo_math.callbacks.timing import StepClock, StepTimer
 from grpo_math.dynamic_sampling import concat_batches, informative_groups, take_rows
-from grpo_math.errors import RecipeError
 
 
 class GRPOMathTrainer(GRPOTrainer):
@@ -30,15 +29,7 @@ class GRPOMathTrainer(GRPOTrainer):
         self.step_timer = StepTimer()
         self.add_callback(StepClock(self.step_timer, self._record_train_metrics))
         self._fresh_rows = None  # the newest generation batch's rows, until a log hands them on
-        self.max_refills = max_refills
-        if max_refills is not None:
-            local = self.args.per_device_train_batch_size * self.args.steps_per_generation
-            if local % self.num_generations:
-                raise RecipeError(
-                    f"dynamic_sampling drops whole groups, so each process must hold whole ones: per_device_train_"
-                    f"batch_size x steps_per_generation = {local} is not a multiple of num_generations="
-                    f"{self.num_generations}"
-                )
+        self.max_refills = max_refills  # preflight checked it: whole groups on every process
         # Fresh prompts for refills: their own seeded stream per rank (saved with each checkpoint)
         self._refill_rng = torch.Generator().manual_seed(self.args.seed + 7919 * self.accelerator.process_index)
 
