@@ -39,8 +39,13 @@ LEVERS = {
     # is ~28 ms of a ~225 ms decode step here (torch.profiler). Measured: no faster per step (0.94x), left off
     "top_k": [*TODAY, "trainer.top_k=50"],
     "dynamic": [*TODAY, "dynamic_sampling.max_refills=2"],
-    "lora_dynamic": [*TODAY, "model.lora.r=16", "trainer.learning_rate=5e-5", "trainer.per_device_train_batch_size=32",
-                     "dynamic_sampling.max_refills=2"],  # fmt: skip
+    "lora_dynamic": [
+        *TODAY,
+        "model.lora.r=16",
+        "trainer.learning_rate=5e-5",
+        "trainer.per_device_train_batch_size=32",
+        "dynamic_sampling.max_refills=2",
+    ],
     "new": [],  # recipes/quickstart.yaml as it stands
 }
 
@@ -99,8 +104,8 @@ def run_lever(name: str, overrides: list[str], start: str, steps: int, tmp: Path
 
 
 def summarise(name: str, logs: list[dict], batch: int, facts: dict, bandwidth: float, flops: float) -> dict:
-    med = lambda key: statistics.median(e[key] for e in logs if key in e)  # noqa: E731
-    mean = lambda key: statistics.fmean(e[key] for e in logs if key in e)  # noqa: E731
+    med = lambda key: statistics.median(e[key] for e in logs if key in e)
+    mean = lambda key: statistics.fmean(e[key] for e in logs if key in e)
     step_s = med("timing/step_s")
     gen_tps, train_tps = med("timing/generation_tokens_per_s"), med("timing/train_tokens_per_s")
     if any("dynamic_sampling/batch_fill" in e for e in logs):

@@ -66,7 +66,11 @@ class GRPOMathTrainer(GRPOTrainer):
         super()._save_checkpoint(model, trial)
         folder = os.path.join(self._get_output_dir(trial=trial), f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}")
         os.makedirs(folder, exist_ok=True)
-        state = {"step": self._step, "buffered_inputs": self._buffered_inputs, "refill_rng": self._refill_rng.get_state()}
+        state = {
+            "step": self._step,
+            "buffered_inputs": self._buffered_inputs,
+            "refill_rng": self._refill_rng.get_state(),
+        }
         torch.save(state, os.path.join(folder, _buffer_file(self.accelerator.process_index)))
         self.accelerator.wait_for_everyone()  # every rank's buffer is written before the checkpoint is marked complete
 
@@ -130,7 +134,9 @@ class GRPOMathTrainer(GRPOTrainer):
         if rows == 0:  # nothing informative this time: one slice of zero-advantage rows keeps the step's shapes
             out, rows = batch, spg
         out = take_rows(out, torch.arange(rows))
-        loss_mask = out["completion_mask"] if out.get("tool_mask") is None else out["completion_mask"] * out["tool_mask"]
+        loss_mask = (
+            out["completion_mask"] if out.get("tool_mask") is None else out["completion_mask"] * out["tool_mask"]
+        )
         out["num_items_in_batch"] = self.accelerator.gather(loss_mask.sum()).sum()  # the loss normaliser, recounted
         counts = torch.tensor([generated, generated - n_kept // g, rounds, rows], device=self.accelerator.device)
         generated, dropped, rounds, rows = self.accelerator.reduce(counts.float(), reduction="sum").tolist()

@@ -144,8 +144,10 @@ def _signal(ax, history, output_dir) -> bool:
     at = [e for e in history if e.get("dynamic_sampling/groups_generated")]
     if at:
         keys["dropped"], keys["fill"] = "groups dropped (dynamic sampling)", "training batch filled"
-        found["dropped"] = ([e["step"] for e in at],
-                            [e["dynamic_sampling/groups_dropped"] / e["dynamic_sampling/groups_generated"] for e in at])
+        found["dropped"] = (
+            [e["step"] for e in at],
+            [e["dynamic_sampling/groups_dropped"] / e["dynamic_sampling/groups_generated"] for e in at],
+        )
         found["fill"] = series(history, "dynamic_sampling/batch_fill")  # fmt: skip
     if ax is None:
         return any(s for s, _ in found.values())

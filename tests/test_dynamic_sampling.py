@@ -17,9 +17,15 @@ def test_a_group_is_informative_when_any_advantage_is_non_zero():
 
 
 def test_batches_of_different_widths_join_with_prompts_left_and_completions_right_padded():
-    a = {"prompt_ids": torch.tensor([[5, 6]]), "prompt_mask": torch.tensor([[1, 1]]),
-         "completion_ids": torch.tensor([[7, 8, 9]]), "completion_mask": torch.tensor([[1, 1, 1]]),
-         "advantages": torch.tensor([1.0]), "num_items_in_batch": torch.tensor(3), "old_per_token_logps": None}
+    a = {
+        "prompt_ids": torch.tensor([[5, 6]]),
+        "prompt_mask": torch.tensor([[1, 1]]),
+        "completion_ids": torch.tensor([[7, 8, 9]]),
+        "completion_mask": torch.tensor([[1, 1, 1]]),
+        "advantages": torch.tensor([1.0]),
+        "num_items_in_batch": torch.tensor(3),
+        "old_per_token_logps": None,
+    }
     b = {"prompt_ids": torch.tensor([[4, 5, 6]]), "prompt_mask": torch.tensor([[1, 1, 1]]),
          "completion_ids": torch.tensor([[3]]), "completion_mask": torch.tensor([[1]]),
          "advantages": torch.tensor([-1.0]), "num_items_in_batch": torch.tensor(1), "old_per_token_logps": None}  # fmt: skip

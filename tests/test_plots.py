@@ -77,7 +77,7 @@ def test_partial_history_draws_what_is_there_and_nothing_draws_nothing(tmp_path)
 
 
 def test_dynamic_sampling_counts_are_drawn_in_the_signal_panel(tmp_path, monkeypatch):
-    import grpo_math.plots as plots
+    from grpo_math import plots
 
     drawn = {}
     real = plots._signal

@@ -111,7 +111,9 @@ def test_save_strategy_no_on_the_command_line_is_the_word_no():
     """`no` reads as False in YAML 1.1; a setting that takes a string and no boolean gets the word back."""
     from grpo_math.trl_config import build_trl_config
 
-    config = build_trl_config(load_recipe(["recipe=quickstart", "trainer.save_strategy=no", "trainer.eval_strategy=no"]))
+    config = build_trl_config(
+        load_recipe(["recipe=quickstart", "trainer.save_strategy=no", "trainer.eval_strategy=no"])
+    )
     assert config.save_strategy == "no" and config.eval_strategy == "no"
     with pytest.raises(RecipeError, match="trainer.bf16='yes' should be"):  # a real boolean setting stays strict
         build_trl_config(load_recipe(["recipe=quickstart", "trainer.bf16='yes'"]))

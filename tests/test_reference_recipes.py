@@ -163,11 +163,14 @@ def _run(name, model_dir, out, files, *extra, recipe=None):
 
 
 def _eval_n(out, dataset):
+    """n of the run's last evaluation: SFT's eval_results.json, else GRPO's highest eval/step_<N>.json."""
     import json
     from pathlib import Path
 
-    report = json.loads(Path(out, "eval_results.json").read_text()) if Path(out, "eval_results.json").exists() else \
-        json.loads(sorted(Path(out, "eval").glob("step_*.json"))[-1].read_text())  # fmt: skip
+    path = Path(out, "eval_results.json")
+    if not path.exists():
+        path = max(Path(out, "eval").glob("step_*.json"), key=lambda p: int(p.stem.split("_")[1]))
+    report = json.loads(path.read_text())
     return report["datasets"][dataset]["n"]
 
 
@@ -192,8 +195,14 @@ def test_gemma2_mathqa_chain_runs_sft_sft_grpo(family_model, files, tmp_path, ca
     assert mathqa.model.config._attn_implementation == "eager"  # soft-capping: eager whatever the recipe says
     assert "gemma2: attention set to eager" in capsys.readouterr().out
     assert _eval_n(tmp_path / "mathqa", "mathqa") == 2  # the card's evaluation: MathQA test, 5 options
-    _run("gemma2_9b_mathqa_grpo", gemma, tmp_path / "grpo", files, "warm_start.recipe=null",
-         f"warm_start.checkpoint={tmp_path / 'mathqa'}")
+    _run(
+        "gemma2_9b_mathqa_grpo",
+        gemma,
+        tmp_path / "grpo",
+        files,
+        "warm_start.recipe=null",
+        f"warm_start.checkpoint={tmp_path / 'mathqa'}",
+    )
     assert _eval_n(tmp_path / "grpo", "mathqa") == 2
 
 
@@ -233,5 +242,7 @@ def test_an_8bit_optimizer_without_cuda_stops_in_preflight(family_model, files, 
 
     recipe = load_recipe(["recipe=gemma2_9b_orca_sft", f"model.name_or_path={family_model('gemma2')}",
                           f"data.sources.orca_math.path={files['orca_math']}", f"trainer.output_dir={tmp_path}"])  # fmt: skip
-    with pytest.raises(RecipeError, match=r"trainer.optim=adamw_8bit .* needs a CUDA GPU: add trainer.optim=adamw_torch"):
+    with pytest.raises(
+        RecipeError, match=r"trainer.optim=adamw_8bit .* needs a CUDA GPU: add trainer.optim=adamw_torch"
+    ):
         run_sft(recipe)

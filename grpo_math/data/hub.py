@@ -38,5 +38,5 @@ def final_answer_after(marker: str, text: str) -> tuple[str, str] | None:
     at = text.lower().rfind(marker.lower())
     if at < 0:
         return None
-    answer = text[at + len(marker):].strip().rstrip(".").strip()
+    answer = text[at + len(marker) :].strip().rstrip(".").strip()
     return (text[:at].rstrip(), answer) if answer else None
