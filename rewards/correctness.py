@@ -15,7 +15,7 @@ def numeric_correctness(completions, answer, *, fallbacks=FALLBACKS, **kwargs) -
     r"""1.0 when the extracted final answer equals the gold `answer` by value, 0.0 when not, None when the gold is unparseable.
 
     Extracted: the `<answer>` span (several spans must agree), else in order the `fallbacks` ("boxed", "hash",
-    "answer_is", "last_number"; pass fewer to be stricter). Normalised: `$`, thousands commas, units, `%`, trailing
+    "answer_is", "last_math", "last_number"; pass fewer to be stricter). Normalised: `$`, thousands commas, units, `%`, trailing
     `.0`. Compared: integers exactly, fractions and expressions by value (3/4 = 0.75 = \frac{3}{4}), LaTeX \frac,
     \sqrt, \pi, intervals and tuples through sympy objects built from a whitelisted parse.
 

@@ -151,9 +151,11 @@ def test_normalize_answer(raw, expected):
         ("\\infty", "\\infty", True),  # infinity
         ("x", "18", False),  # unparseable prediction
         (None, "18", False),  # no prediction
-        ("18", "x^2 + 1", None),  # gold unparseable: not applicable
+        ("18", "x^2 + 1", False),  # a number is not an expression in x
+        ("1 + x^2", "x^2 + 1", True),  # the same expression, terms in another order
         ("18", "", None),  # empty gold
-        ("nan", "nan", None),  # NaN is no number here
+        ("nan", "nan", True),  # NaN is no number here: the same text, never a float
+        ("nan", "18", False),  # so it never equals a number
         ("inf", "18", False),  # nor is inf
         ("1/0", "18", False),  # division by zero
         ("\\sqrt{-1}", "18", False),  # not real

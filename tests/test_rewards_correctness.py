@@ -31,7 +31,9 @@ def xml(answer: str) -> str:
         ("#### 18", "18", 1.0),  # no tags: fallback ####
         ("16 - 3 - 4 = 9; 9 * 2 = 18", "18", 1.0),  # no tags: last number
         ("no idea", "18", 0.0),  # nothing extracted
-        (xml("18"), "eighteen", None),  # gold unparseable: None, not a penalty
+        (xml("Evelyn"), "\\text{Evelyn}", 1.0),  # a text gold (MATH has names) compares as text
+        (xml("18"), "\\text{Evelyn}", 0.0),  # and a number is not it
+        (xml("18"), "", None),  # a gold that cannot be judged: None, not a penalty
         (xml("18"), 18, 1.0),  # a non-string gold (an int column)
     ],
 )

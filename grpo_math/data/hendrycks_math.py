@@ -8,7 +8,7 @@ SFT target. `size` takes an equal share from each subject. `config: {subjects: [
 from grpo_math.data.adapters import Adapter
 from grpo_math.data.hub import load_rows
 from grpo_math.errors import RecipeError, did_you_mean
-from grpo_math.grading.extract import _last_boxed
+from grpo_math.grading.extract import last_boxed
 
 HUB_ID = "EleutherAI/hendrycks_math"
 SUBJECTS = ("algebra", "counting_and_probability", "geometry", "intermediate_algebra", "number_theory",
@@ -36,7 +36,7 @@ def records(source, seed: int):
         for i, row in enumerate(ds):
             if levels and row.get("level") not in levels:
                 continue
-            answer = _last_boxed(str(row["solution"]))
+            answer = last_boxed(str(row["solution"]))
             if not answer:
                 raise RecipeError(f"{where} row {i}: the solution has no \\boxed{{}} answer; is this MATH-formatted?")
             yield {"question": row["problem"], "answer": answer, "solution": str(row["solution"]).strip()}

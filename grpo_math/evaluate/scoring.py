@@ -14,7 +14,7 @@ import re
 from grpo_math.evaluate.datasets import Problem
 from grpo_math.evaluate.generate import Completion
 from grpo_math.evaluate.metrics import Sample, dataset_metrics, majority_answer
-from grpo_math.grading import answers_match, extract_answer, extract_choice, has_xml_format, normalize_answer
+from grpo_math.grading import answers_match, extract_answer, extract_choice, has_xml_format
 
 _ANSWER_IS = re.compile(r"\bthe answer is\b", re.IGNORECASE)
 _MATHQA_PHRASE = re.compile(
@@ -23,18 +23,9 @@ _MATHQA_PHRASE = re.compile(
 
 
 def same_answer(pred: str | None, gold: str) -> bool:
-    """answers_match, and where the gold is not math it can parse (MATH's '\\text{Evelyn}', 'p - q', matrices),
-    equality of the normalised text, so every problem is graded rather than skipped."""
-    if pred is None:
-        return False
-    match = answers_match(pred, gold)
-    if match is not None:
-        return match
-    return _squash(pred) == _squash(gold)
-
-
-def _squash(s: str) -> str:
-    return "".join(normalize_answer(s).split()).lower()
+    """answers_match, the rewards' definition (text answers such as MATH's '\\text{Evelyn}' compare as text there);
+    a gold it cannot judge (empty) counts no prediction as right."""
+    return answers_match(pred, gold) is True
 
 
 def formatted(text: str, style: str) -> bool:

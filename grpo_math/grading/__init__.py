@@ -9,14 +9,17 @@ reaches eval, sympify or parse_expr) and never needs `signal`. Equivalence compa
 
     completion_text      a completion (text or chat messages) as text            grading/text.py
     extract_answer       the final answer it commits to                          grading/extract.py
-    normalize_answer, parse_answer, answers_match   value and equivalence       grading/equivalence.py
+    normalize_answer     the answer as canonical text                            grading/normalize.py
+    parse_answer, answers_match   value and equivalence                          grading/equivalence.py
+    same_function        expressions compared by value at sample points          grading/identity.py
     has_xml_format       the <reasoning>/<answer> shape                          grading/xml_format.py
     parse_options, extract_choice   multiple choice                             grading/choices.py
 """
 
 from grpo_math.grading.choices import extract_choice, parse_options
-from grpo_math.grading.equivalence import answers_match, normalize_answer, parse_answer
+from grpo_math.grading.equivalence import answers_match, parse_answer
 from grpo_math.grading.extract import extract_answer
+from grpo_math.grading.normalize import normalize_answer
 from grpo_math.grading.text import FALLBACKS, MAX_ANSWER, MAX_SCAN, MAX_SPANS, completion_text
 from grpo_math.grading.xml_format import has_xml_format
 

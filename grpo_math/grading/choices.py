@@ -2,8 +2,9 @@
 
 import re
 
-from grpo_math.grading.equivalence import answers_match, normalize_answer
-from grpo_math.grading.extract import _after_answer_is, _answer_spans, _last_boxed, extract_answer
+from grpo_math.grading.equivalence import answers_match
+from grpo_math.grading.extract import _after_answer_is, _answer_spans, extract_answer, last_boxed
+from grpo_math.grading.normalize import normalize_answer
 from grpo_math.grading.text import MAX_ANSWER, MAX_SCAN, MAX_SPANS, completion_text
 
 _OPTION = re.compile(
@@ -47,7 +48,7 @@ def extract_choice(text: str, options: str | None = None) -> str | None:
     tail = text[-MAX_SCAN:]
     stated = "\n".join(spans[: MAX_SPANS + 1]) if spans else _after_answer_is(tail)
     region = (stated or next((line for line in reversed(tail.splitlines()) if line.strip()), "")).strip()
-    region = _last_boxed(region) or region
+    region = last_boxed(region) or region
     if len(region) > 4 * MAX_ANSWER:
         return None
     bare = _BARE.fullmatch(region)

@@ -1,149 +1,187 @@
-"""What an answer is worth: normalisation (units, $, thousands commas, LaTeX wrappers), its value read by
-grpo_math.safe_math (bounded, never evaluated), and equivalence of two answers by value."""
+r"""Is a predicted answer the gold? Both are normalised (grading/normalize.py), read into trees by grpo_math.safe_math
+(bounded, never evaluated), and compared by what they mean:
+
+    numbers            exactly (18 = 18.0 = $18; 3/4 = 0.75 = \frac{3}{4}); a decimal with >= 2 places matches an
+                       irrational or repeating value it rounds from (0.33 ~ 1/3, 3.14 ~ \pi)
+    expressions        as functions of their variables, by value at sample points (grading/identity.py)
+    relations          equations and inequalities up to a constant factor (2x+4y-3=0 = y=-\frac12x+\frac34,
+                       -x > -1 = x < 1); 'y = 2x+3' also states the expression 2x+3; a one-variable inequality is
+                       the interval it describes (x \le 5 = (-\infty, 5])
+    collections        tuples and vectors in order; bare lists, \{sets\} and a \pm b in any order
+    sets of reals      intervals, \{points\} and their \cup, part by part
+    text               what the reader cannot read as math (\text{Evelyn}, 204_5) compares as normalised text
+
+None is kept for a gold that cannot be judged (empty); a prediction that cannot be read is simply wrong.
+"""
 
 import re
-import unicodedata
 from fractions import Fraction
 from functools import lru_cache
 
-from grpo_math.grading.text import BOXED, MAX_ANSWER, closing_brace
-from grpo_math.safe_math import read_math
+from grpo_math.grading.extract import last_boxed
+from grpo_math.grading.identity import evaluate, proportional, same_function, variables
+from grpo_math.grading.normalize import normalize_answer, squashed
+from grpo_math.grading.text import MAX_ANSWER, MAX_SCAN
+from grpo_math.safe_math import MAX_ITEMS, exact_value, is_number, read_tree
 
-_UNICODE = str.maketrans(
-    {"−": "-", "–": "-", "×": "*", "÷": "/", "·": "*", "π": "\\pi ", "√": "\\sqrt", "∞": "\\infty ", "\u00a0": " "}
-)
-_DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
-_ROOT_DIGITS = re.compile(r"√\s*(\d+(?:\.\d+)?)")
-_SPACING = re.compile(r"\\(?:left|right|displaystyle|[!,;: ])|~")
-_TEXT = re.compile(r"\\(?:text|textbf|textrm|mathrm|mathbf|mbox)\s*\{([^{}]*)\}")
-_DROP = re.compile(r"\^\s*\{?\\circ\}?|°|\\circ|\\?%|\\?\$")
-_THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])", re.ASCII)
-# Trailing unit words after a number: "18 dollars", "5 km/h", "3 cm^2"; one letter only after a space ("3x" stays).
-_UNITS = re.compile(r"(?<=[\d})])(?:\s*[a-zA-Z]{2,}|\s+[a-zA-Z])(?:[ /.-]+[a-zA-Z]+)*\.?(?:\^\{?\d\}?)?$", re.ASCII)
-_FRAC_DIGITS = re.compile(r"\\frac\s*(\d)\s*(\d)|\\frac\s*(\d)(?=\s*\{)|\\sqrt\s*(\d)")
-_TRAILING_ZEROS = re.compile(r"^(-?\d+)(?:\.0*|(\.\d*?)0+)$", re.ASCII)
-
-
-def _ascii_digits(s: str) -> str:
-    """Unicode decimal digits (Arabic-Indic, fullwidth, ...) as ASCII; they mean the same number."""
-    return s if s.isascii() else "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in s)
-
-
-def _unwrap(s: str) -> str:
-    r"""Peel whole-answer wrappers: $...$, \(...\), \[...\], \boxed{...}, {...}."""
-    for _ in range(4):
-        inner = next(
-            (
-                s[len(a) : -len(b)]
-                for a, b in _DELIMITERS
-                if len(s) > len(a) + len(b) and s.startswith(a) and s.endswith(b)
-            ),
-            None,
-        )
-        if inner is None and s.endswith("}"):
-            m = BOXED.match(s) if s.startswith("\\") else None
-            start = m.end() - 1 if m and not m.group(1) else 0 if s.startswith("{") else None
-            if start is not None and closing_brace(s, start) == len(s) - 1:
-                inner = s[start + 1 : -1]
-        if inner is None:
-            return s
-        s = inner.strip()
-    return s
-
-
-_SIMPLE = re.compile(r"-?[0-9]{1,50}")
-_EQUALS = re.compile(r"=|\\approx|≈")
-
-
-def normalize_answer(s: str) -> str:
-    r"""An answer in canonical text: '$1,000.00' -> '1000', '\text{18 dollars}.' -> '18', 'x = \dfrac{3}{4}' -> '\frac{3}{4}'.
-
-    Drops math delimiters, \boxed, \text, \left/\right, spacing, `$`, `%`, degrees, thousands separators, trailing
-    unit words and full stops, a leading 'x =', and a trailing '.0'. Idempotent; never parses.
-    """
-    s = str(s).strip()
-    if _SIMPLE.fullmatch(s):  # most golds and answers: nothing to do
-        return s
-    return _normalize_cached(s) if len(s) <= 4 * MAX_ANSWER else _normalize(s)
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+_SETS = {"interval", "union", "reals", "empty"}
+_NEG_INF, _INF = ("neg", ("infty",)), ("infty",)
 
 
 @lru_cache(maxsize=16384)
-def _normalize_cached(s: str) -> str:
-    return _normalize(s)
-
-
-def _normalize(s: str) -> str:
-    s = _unwrap(_ROOT_DIGITS.sub(r"\\sqrt{\1}", _ascii_digits(str(s))).translate(_UNICODE).strip().strip("*_ "))
-    s = _TEXT.sub(r"\1", _SPACING.sub(" ", s)).replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
-    s = _DROP.sub("", s.replace("{,}", ","))
-    s = _EQUALS.split(s)[-1] or s
-    s = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), s)
-    s = _UNITS.sub("", s.strip().rstrip(".").strip()).rstrip(".").strip()
-    s = _FRAC_DIGITS.sub(_frac_digits, _unwrap(s))
-    s = _TRAILING_ZEROS.sub(lambda m: m.group(1) + (m.group(2) or ""), s)
-    return " ".join(s.split())
-
-
-def _frac_digits(m) -> str:
-    if m.group(1):
-        return f"\\frac{{{m.group(1)}}}{{{m.group(2)}}}"
-    return f"\\frac{{{m.group(3)}}}" if m.group(3) else f"\\sqrt{{{m.group(4)}}}"
-
-
-# ---------------------------------------------------------------- value (read by grpo_math.safe_math)
-
-
-@lru_cache(maxsize=16384)
-def _parse_normalized(s: str):
-    """read_math, cached: a gold is read once per problem, not once per completion."""
-    return read_math(s)
+def _tree(normalized: str):
+    """read_tree, cached: a gold is read once per problem, not once per completion."""
+    return read_tree(normalized)
 
 
 def parse_answer(s: str):
-    """(value, decimal places written) for an answer string, or None: a Fraction, or a sympy number/Tuple/Interval."""
+    """(value, decimal places written) when the answer is a number (a Fraction or a sympy number), else None."""
     s = str(s)
-    return None if len(s) > 4 * MAX_ANSWER else _parse_normalized(normalize_answer(s))
-
-
-# ---------------------------------------------------------------- equivalence
+    tree = None if len(s) > 4 * MAX_ANSWER else _tree(normalize_answer(s))
+    if tree is None or not is_number(tree):
+        return None
+    value = _exact(tree)
+    return None if value is None else (value, _places(tree))
 
 
 def answers_match(pred: str | None, gold: str) -> bool | None:
-    r"""Is `pred` the same answer as `gold`? None when the gold itself is unparseable; False when pred is None.
+    r"""Is `pred` the same answer as `gold`? None when the gold is empty or too long to judge; False when pred is None.
 
-    Integers and terminating decimals compare exactly (18 = 18.0 = $18 = 18 dollars); fractions and expressions by
-    value (3/4 = 0.75 = \frac{3}{4}); a decimal with >= 2 places matches an irrational or repeating value it rounds
-    from (0.33 ~ 1/3, 3.14 ~ \pi); tuples element-wise; intervals by ends and openness.
+    See the module docstring for what "the same" means for numbers, expressions, relations, collections and sets.
     """
-    gold_parsed = parse_answer(gold)
-    if gold_parsed is None:
+    gold = str(gold)
+    if "\\boxed" in gold or "\\fbox" in gold:  # a whole worked solution as the gold: its boxed answer
+        gold = last_boxed(gold[-MAX_SCAN:]) or gold
+    if len(gold) > 4 * MAX_ANSWER or not (g := normalize_answer(gold)):
         return None
-    if pred is None:
+    if pred is None or len(str(pred)) > 4 * MAX_ANSWER:
         return False
-    pred_parsed = parse_answer(pred)
-    return pred_parsed is not None and _equal(pred_parsed, gold_parsed)
+    p = normalize_answer(str(pred))
+    if not p:
+        return False
+    if squashed(p) == squashed(g):
+        return True
+    gold_tree, pred_tree = _tree(g), _tree(p)
+    if gold_tree is None or pred_tree is None:  # text answers: equal as text or not at all
+        return squashed(p, text=True) == squashed(g, text=True)
+    if _same(pred_tree, gold_tree):
+        return True
+    # "1000,99" and "0,111": a decimal comma, when read as a list it does not match a number
+    for side in (p, g):
+        if _DECIMAL_COMMA.fullmatch(side):
+            comma = _tree(side.replace(",", "."))
+            if comma is not None and _same(comma if side is p else pred_tree, comma if side is g else gold_tree):
+                return True
+    return False
 
 
-def _equal(a, b) -> bool:
-    (x, px), (y, py) = a, b
+def _same(x, y) -> bool:
+    if x[0] == "rel" or y[0] == "rel":
+        return _same_relation(x, y)
+    if x[0] in _SETS or y[0] in _SETS:
+        return _same_set(x, y)
+    ex, ey = _elements(x), _elements(y)
+    if "matrix" in (x[0], y[0]) and (ex is None or ey is None):  # not a vector: same shape, same entries
+        return x[0] == y[0] and len(x[1]) == len(y[1]) and all(_same_ordered(r, s) for r, s in zip(x[1], y[1]))
+    if ex is None and ey is None:
+        return _same_scalar(x, y)
+    (ordered_x, items_x), (ordered_y, items_y) = ex or (False, (x,)), ey or (False, (y,))
+    if ordered_x or ordered_y:
+        return _same_ordered(items_x, items_y)
+    return _same_unordered(items_x, items_y)
+
+
+def _elements(t):
+    """(ordered, items) for a collection, None for a scalar (a matrix that is not a vector is neither)."""
+    kind = t[0]
+    if kind == "tuple":
+        return True, t[1]
+    if kind == "matrix":
+        rows = t[1]
+        if len(rows) == 1 or all(len(r) == 1 for r in rows):  # a row or column vector is its entries in order
+            return True, tuple(e for r in rows for e in r)
+        return None
+    if kind in ("list", "set"):
+        return False, tuple(v for item in t[1] for v in _variants(item))
+    if kind == "*" and t[2][0] == "matrix" and t[1][0] not in ("matrix", "tuple"):  # \frac{1}{49} (16, 48, 24)
+        scaled = _elements(t[2])
+        return None if scaled is None else (True, tuple(("*", t[1], e) for e in scaled[1]))
+    variants = _variants(t)
+    return (False, variants) if len(variants) > 1 else None
+
+
+def _variants(t) -> tuple:
+    """A tree with \\pm as its values: 1 \\pm \\sqrt{2} -> (1 + \\sqrt{2}, 1 - \\sqrt{2}); at most 4."""
+    if not isinstance(t, tuple) or not t or not isinstance(t[0], str):
+        return (t,)
+    if t[0] == "pm":
+        a, b = t[1], t[2]
+        ends = (b, ("neg", b)) if a is None else (("+", a, b), ("-", a, b))
+        return tuple(v for e in ends for v in _variants(e))[:4]
+    if t[0] in ("list", "set", "tuple", "matrix", "rel", "union", "interval"):
+        return (t,)
+    out = [()]
+    for child in t[1:]:
+        choices = _variants(child) if isinstance(child, tuple) else (child,)
+        out = [o + (c,) for o in out for c in choices][:4]
+    return tuple((t[0], *o) for o in out)
+
+
+def _same_ordered(a, b) -> bool:
+    return len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
+
+
+def _same_unordered(a, b) -> bool:
+    """Every item matched to its own equal (greedy: equality is transitive)."""
+    if len(a) != len(b) or len(a) > MAX_ITEMS:
+        return False
+    left = list(b)
+    for u in a:
+        j = next((j for j, v in enumerate(left) if _same(u, v)), None)
+        if j is None:
+            return False
+        left.pop(j)
+    return True
+
+
+# ---------------------------------------------------------------- scalars
+
+
+@lru_cache(maxsize=16384)
+def _exact(tree):
+    try:
+        return exact_value(tree)
+    except (ArithmeticError, ValueError, TypeError, RecursionError):
+        return None
+
+
+def _places(tree):
+    return tree[2] if tree[0] == "num" else None
+
+
+def _same_scalar(x, y) -> bool:
+    if is_number(x) and is_number(y):
+        vx, vy = _exact(x), _exact(y)
+        return vx is not None and vy is not None and _equal_numbers(vx, _places(x), vy, _places(y))
+    if same_function(x, y):
+        return True
+    # a rounded decimal for an exact value written with functions: 0.87 for \sin(\pi/3)
+    for w, v in ((x, y), (y, x)):
+        if w[0] == "num" and (w[2] or 0) >= 2 and not variables(v):
+            try:
+                return abs(evaluate(v, {}) - evaluate(w, {})) <= 0.5 * 10 ** -w[2]
+            except (ArithmeticError, ValueError, KeyError, RecursionError):
+                return False
+    return False
+
+
+def _equal_numbers(x, px, y, py) -> bool:
     if isinstance(x, Fraction) and isinstance(y, Fraction):
         return x == y or _rounds_to(x, px, y) or _rounds_to(y, py, x)
     import sympy as sp
 
     x, y = (sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v for v in (x, y))
-    if isinstance(x, sp.Tuple) or isinstance(y, sp.Tuple):
-        return (
-            isinstance(x, sp.Tuple) and isinstance(y, sp.Tuple) and len(x) == len(y)
-            and all(_equal((u, None), (v, None)) for u, v in zip(x, y))
-        )  # fmt: skip
-    if isinstance(x, sp.Interval) or isinstance(y, sp.Interval):
-        return (
-            isinstance(x, sp.Interval) and isinstance(y, sp.Interval)
-            and (x.left_open, x.right_open) == (y.left_open, y.right_open)
-            and _equal((x.left, None), (y.left, None)) and _equal((x.right, None), (y.right, None))
-        )  # fmt: skip
-    if not (isinstance(x, sp.Expr) and isinstance(y, sp.Expr)):
-        return x == y
     if x == y:
         return True
     if x.is_Rational and y.is_Rational or x.is_infinite or y.is_infinite:
@@ -169,3 +207,113 @@ def _terminates(x: Fraction) -> bool:
         while den % p == 0:
             den //= p
     return den == 1
+
+
+# ---------------------------------------------------------------- relations
+
+
+_FLIP = {">": "<", ">=": "<="}
+
+
+def _simple_relations(rel) -> list[tuple]:
+    """A chain a < b <= c as (op, a - b) pairs with op in = < <= !=: a > b becomes b - a < 0."""
+    sides, ops = rel[1], rel[2]
+    out = []
+    for lhs, op, rhs in zip(sides, ops, sides[1:]):
+        if op in _FLIP:
+            lhs, rhs, op = rhs, lhs, _FLIP[op]
+        out.append((op, ("-", lhs, rhs)))
+    return out
+
+
+def _same_relation(x, y) -> bool:
+    if x[0] == "rel" and y[0] == "rel":
+        rx, ry = _simple_relations(x), _simple_relations(y)
+        if len(rx) == len(ry) and all(
+            any(o1 == o2 and proportional(f1, f2, positive=o1 in ("<", "<=")) for o2, f2 in ry) for o1, f1 in rx
+        ):
+            return True
+        ix, iy = _as_interval(x), _as_interval(y)
+        return ix is not None and iy is not None and _same_set(ix, iy)
+    rel, other = (x, y) if x[0] == "rel" else (y, x)
+    sides, ops = rel[1], rel[2]
+    if ops == ("=",):  # y = 2x + 3 states 2x + 3
+        for name, value in ((sides[0], sides[1]), (sides[1], sides[0])):
+            if name[0] == "sym" and name[1] not in variables(value) and _same(value, other):
+                return True
+        return False
+    interval = _as_interval(rel)
+    return interval is not None and other[0] in _SETS | {"tuple"} and _same_set(interval, other)
+
+
+def _as_interval(rel):
+    """x < 3 -> (-oo, 3); 1 <= x < 3 -> [1, 3); x != 5 -> (-oo, 5) U (5, oo); None when not one variable alone."""
+    sides, ops = rel[1], rel[2]
+    names = [i for i, s in enumerate(sides) if s[0] == "sym"]
+    if len(names) != 1 or not all(is_number(s) for i, s in enumerate(sides) if i != names[0]):
+        return None
+    i = names[0]
+    lo, hi, lo_open, hi_open = _NEG_INF, _INF, True, True
+    for j, op in ((i - 1, ops[i - 1] if i > 0 else None), (i + 1, ops[i] if i < len(ops) else None)):
+        if op is None:
+            continue
+        bound, strict = sides[j], op in ("<", ">", "!=")
+        if op == "!=":
+            return ("union", (("interval", _NEG_INF, bound, True, True), ("interval", bound, _INF, True, True)))
+        if op == "=":
+            return ("set", (bound,))
+        upper = (op in ("<", "<=")) == (j > i)  # x < 3, or 3 > x
+        if upper:
+            hi, hi_open = bound, strict
+        else:
+            lo, lo_open = bound, strict
+    return ("interval", lo, hi, lo_open, hi_open)
+
+
+# ---------------------------------------------------------------- sets of reals
+
+
+def _parts(t):
+    """(intervals, points) of a set of reals, or None when t is not one."""
+    kind = t[0]
+    if kind == "union":
+        intervals, points = [], []
+        for p in t[1]:
+            got = _parts(p)
+            if got is None:
+                return None
+            intervals += got[0]
+            points += got[1]
+        return intervals, points
+    if kind == "interval":
+        return [t], []
+    if kind == "reals":
+        return [("interval", _NEG_INF, _INF, True, True)], []
+    if kind == "empty":
+        return [], []
+    if kind == "tuple" and len(t[1]) == 2:  # (a, b): an open interval as much as a pair
+        return [("interval", t[1][0], t[1][1], True, True)], []
+    if kind == "rel":
+        interval = _as_interval(t)
+        return None if interval is None else _parts(interval)
+    if kind in ("set", "list"):
+        return [], [v for item in t[1] for v in _variants(item)]
+    return None
+
+
+def _same_set(x, y) -> bool:
+    px, py = _parts(x), _parts(y)
+    if px is None or py is None:
+        return False
+    (ix, pts_x), (iy, pts_y) = px, py
+    return _same_unordered(pts_x, pts_y) and len(ix) == len(iy) and _same_intervals(ix, iy)
+
+
+def _same_intervals(a, b) -> bool:
+    left = list(b)
+    for u in a:
+        j = next((j for j, v in enumerate(left) if u[3:] == v[3:] and _same(u[1], v[1]) and _same(u[2], v[2])), None)
+        if j is None:
+            return False
+        left.pop(j)
+    return True

@@ -3,7 +3,7 @@
 import re
 
 from grpo_math.errors import RecipeError, did_you_mean
-from grpo_math.grading.equivalence import normalize_answer
+from grpo_math.grading.normalize import normalize_answer
 from grpo_math.grading.text import BOXED, FALLBACKS, MAX_ANSWER, MAX_SCAN, MAX_SPANS, closing_brace, completion_text
 
 
@@ -24,15 +24,24 @@ def _answer_spans(text: str) -> list[str]:
     return spans
 
 
-def _last_boxed(text: str) -> str | None:
-    r"""The body of the last \boxed{...} (or \fbox{...}, or \boxed 5), braces matched."""
-    m = BOXED.match(text, max(text.rfind("\\boxed"), text.rfind("\\fbox"), 0))
-    if not m:
-        return None
-    if m.group(1):
-        return m.group(1)
-    end = closing_brace(text, m.end() - 1)
-    return None if end is None else text[m.end() : end]
+def last_boxed(text: str) -> str | None:
+    r"""The body of the last \boxed{...} (or \fbox{...}, or \boxed 5), braces matched; boxes written side by side
+    (`\boxed{1}, \boxed{2}`, `\boxed{1} and \boxed{2}`) are one answer, their bodies joined by commas."""
+    bodies, end = [], len(text)
+    while len(bodies) < MAX_SPANS:
+        start = max(text.rfind("\\boxed", 0, end), text.rfind("\\fbox", 0, end))
+        m = BOXED.match(text, start) if start >= 0 else None
+        if not m:
+            break
+        close = m.end() - 1 if m.group(1) else closing_brace(text, m.end() - 1)
+        if close is None or (bodies and not _BETWEEN_BOXES.fullmatch(text, close + 1, end)):
+            break
+        bodies.append(m.group(1) or text[m.end() : close])
+        end = start
+    return ", ".join(reversed(bodies)) if bodies else None
+
+
+_BETWEEN_BOXES = re.compile(r"[\s,;$]*(?:and|or|\\quad|\\text\{\s*and\s*\})?[\s,;$]*")
 
 
 def _after_hash(text: str) -> str | None:
@@ -51,16 +60,18 @@ def _after_answer_is(text: str) -> str | None:
     return (re.split(r"\.(?:\s|$)", found, maxsplit=1)[0].strip() or None) if found else None
 
 
-_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+]?\d+)?"
+# 2,74: a decimal comma, but not inside a pair such as (0,1)
+_NUM = r"(?:\d+(?:,\d{3})*(?:\.\d+|,\d{1,2}(?![\d)\],]))?|\.\d+)(?:[eE][-+]?\d+)?"
 # A number, with its sign unless that is a binary minus ("16-3"), and any power chain it heads ("9**9**9", "2^{10}").
-_LAST_NUMBER = re.compile(rf"(?:(?<![\w)\]}}])-)?{_NUM}(?:\s*(?:\*\*|\^)\s*\{{?-?{_NUM}\}}?)*(?:/\d+)?")
+_LAST_NUMBER = re.compile(rf"(?:(?<![\w)\]}}])-)?(?<![A-Za-z\d]){_NUM}(?:\s*(?:\*\*|\^)\s*\{{?-?{_NUM}\}}?)*(?:/\d+)?")
 
 
 _EXPONENT_BEFORE = re.compile(r"(?:\^|\*\*)\s*\{?\s*$")
 
 
 def _last_number(text: str) -> str | None:
-    """The last number that is not an exponent ("25 cm^2" -> "25"), with a power chain it heads."""
+    """The last number that is not an exponent ("25 cm^2" -> "25") nor part of a word ("AZYUK2A"), with a power
+    chain it heads."""
     found = None
     for m in _LAST_NUMBER.finditer(text):
         if not _EXPONENT_BEFORE.search(text, max(0, m.start() - 4), m.start()):
@@ -68,10 +79,39 @@ def _last_number(text: str) -> str | None:
     return found
 
 
-_FALLBACKS = {"boxed": _last_boxed, "hash": _after_hash, "answer_is": _after_answer_is, "last_number": _last_number}
+# An inline or display math span on one line: $...$, $$...$$, \(...\), \[...\].
+_MATH_SPAN = re.compile(
+    r"\$\$([^$\n]{1,500})\$\$|\$([^$\n]{1,500})\$|\\\((.{1,500}?)\\\)|\\\[(.{1,500}?)\\\]", re.DOTALL
+)
+
+
+def _last_math(text: str) -> str | None:
+    """The last math span ("We find that $x \\lt 3$."), when nothing numeric follows it and it is math, not prose
+    between two dollar amounts ("costs $5 and $6")."""
+    found = None
+    for m in _MATH_SPAN.finditer(text):
+        found = m
+    if found is None or re.search(r"\d", text[found.end() :]):
+        return None
+    body = next(g for g in found.groups() if g is not None).strip()
+    return body if body and not _is_prose(body) else None
+
+
+def _is_prose(text: str) -> bool:
+    """Words in it, even after \\text{} and units are dropped ("\\frac{1}{3} \\text{meters}" is not prose)."""
+    bare = _ENVIRONMENT.sub(" ", text)
+    return bool(_PROSE.search(bare)) and bool(_PROSE.search(normalize_answer(bare)))
+
+
+_FALLBACKS = {
+    "boxed": last_boxed, "hash": _after_hash, "answer_is": _after_answer_is, "last_math": _last_math,
+    "last_number": _last_number,
+}  # fmt: skip
 _PROSE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\{\w+\}(?:\{[^{}]*\})?")  # \begin{pmatrix}: LaTeX, not prose
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
-_ASIDE = re.compile(r"(?<=\S)\s+\([^()]*\)\s*$")  # "18 (9 + 9)": a trailing aside, not a product
+# "18 (9 + 9)": a trailing aside, not a product; "(0,9) \cup (9,36)" and "x (1, 2)" are not asides
+_ASIDE = re.compile(r"(?<=[\d.}])\s+\([^(),]*\)\s*$")
 
 
 def _refine(found: str) -> str | None:
@@ -79,10 +119,10 @@ def _refine(found: str) -> str | None:
     found = found.strip()[-MAX_SCAN:]  # a span's final answer is at its end: its tail only, as the fallbacks read
     if not found:
         return None
-    found = _ASIDE.sub("", _last_boxed(found) or found) or found
+    found = _ASIDE.sub("", last_boxed(found) or found) or found
     if len(found) > 4 * MAX_ANSWER:  # no answer is this long: its last number, if any
         return _last_number(found[-MAX_SCAN:])
-    if not _PROSE.search(found) or not _PROSE.search(normalize_answer(found)):  # letters may be units or \text
+    if not _is_prose(found):  # letters may be units or \text
         return found
     return _last_number(_PARENTHETICAL.sub(" ", found)) or _last_number(found) or found  # "18 (9 eggs x $2)" -> 18
 
@@ -92,7 +132,7 @@ def extract_answer(text: str, fallbacks: tuple[str, ...] = FALLBACKS) -> str | N
 
     The <answer> span comes first; several spans must agree (normalised), or there is no answer. Without a span,
     the `fallbacks` are tried in order: "boxed" (last \boxed{}), "hash" (after ####), "answer_is" ("the answer
-    is[:] X"), "last_number". A sentence is narrowed to its last number ("She makes $18." -> "18").
+    is[:] X"), "last_math" (the last $...$ span, nothing numeric after it), "last_number". A sentence is narrowed to its last number ("She makes $18." -> "18").
     """
     for name in fallbacks:
         if name not in _FALLBACKS:
@@ -109,6 +149,9 @@ def extract_answer(text: str, fallbacks: tuple[str, ...] = FALLBACKS) -> str | N
             return None
         return found[-1] if len({normalize_answer(f) for f in found}) == 1 else None
     tail = text[-MAX_SCAN:]
+    bare = tail.strip()
+    if fallbacks and "\\" in bare and len(bare) <= 4 * MAX_ANSWER and "\n" not in bare and not _is_prose(bare):
+        return _refine(bare)  # the completion is the answer itself, in LaTeX: "\frac{10}{9}"
     for name in fallbacks:
         found = _FALLBACKS[name](tail)
         if found and (found := _refine(found)):

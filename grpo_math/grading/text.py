@@ -4,7 +4,7 @@ import re
 
 from grpo_math.safe_math import MAX_LENGTH
 
-FALLBACKS = ("boxed", "hash", "answer_is", "last_number")
+FALLBACKS = ("boxed", "hash", "answer_is", "last_math", "last_number")
 MAX_SCAN = 20_000  # fallbacks read only the tail of a completion, where a final answer is
 MAX_ANSWER = MAX_LENGTH  # a normalised answer longer than the parser reads is not graded as math
 MAX_SPANS = 16  # more <answer> blocks than this is spam, not an answer
