@@ -130,9 +130,10 @@ class GRPOMathTrainer(GRPOTrainer):
             inputs = self._fresh_prompts(wanted // g)
         spg = self.args.steps_per_generation
         rows = min(n_kept, wanted) // spg * spg  # TRL splits the buffer into steps_per_generation equal slices
-        out = concat_batches(kept, self.processing_class.pad_token_id)
         if rows == 0:  # nothing informative this time: one slice of zero-advantage rows keeps the step's shapes
             out, rows = batch, spg
+        else:
+            out = concat_batches([k for k in kept if len(k["advantages"])], self.processing_class.pad_token_id)
         out = take_rows(out, torch.arange(rows))
         loss_mask = (
             out["completion_mask"] if out.get("tool_mask") is None else out["completion_mask"] * out["tool_mask"]

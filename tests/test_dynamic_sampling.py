@@ -69,6 +69,24 @@ def test_only_informative_groups_are_trained_and_the_counts_are_logged(tiny_mode
     assert batch["num_items_in_batch"] == batch["completion_mask"].sum()
 
 
+@register_reward("same_for_all", kind="shaping")
+def same_for_all(completions, **kwargs):
+    """Every completion scores the same: no group ever has a gradient."""
+    return [1.0] * len(completions)
+
+
+def test_a_step_whose_refills_find_nothing_informative_still_trains(tiny_model_dir, tmp_path):
+    """Every round uniform: the step trains one slice of zero-advantage rows (a no-op), never crashes on an empty join."""
+    from grpo_math.train import run
+
+    trainer = run(load_recipe([*TINY, f"model.name_or_path={tiny_model_dir}", f"trainer.output_dir={tmp_path}",
+                               "~rewards.odd_gold_only", "rewards.same_for_all.weight=1.0", "trainer.max_steps=1",
+                               "dynamic_sampling.max_refills=2"]))  # fmt: skip
+    (logged,) = [h for h in trainer.state.log_history if "dynamic_sampling/groups_generated" in h]
+    assert logged["dynamic_sampling/groups_dropped"] == logged["dynamic_sampling/groups_generated"] == 6
+    assert (trainer._buffered_inputs[0]["advantages"] == 0).all()
+
+
 def test_without_the_section_every_group_trains(tiny_model_dir, tmp_path):
     from grpo_math.train import run
 
