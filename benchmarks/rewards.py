@@ -1,20 +1,29 @@
-"""numeric_correctness vs math_verify.verify on the same GSM8K-style completions, measured in one run.
+"""numeric_correctness vs math_verify on the same completions, measured in one run: GSM8K-style, MATH-style, hostile.
 
     python benchmarks/rewards.py [--data ../shared/data/gsm8k/test.jsonl] [--per-problem 8] [--limit N]
+                                 [--adversarial 10000] [--sections gsm8k,math,adversarial]
 
-The corpus is built from the GSM8K test golds (read at run time, never copied): for each problem, `--per-problem`
+gsm8k: a corpus built from the GSM8K test golds (read at run time, never copied): for each problem, `--per-problem`
 completions drawn from the spellings below, right (plain, `$1,234`, units, `.00`, \\boxed, a sentence, `x =`,
 \\frac, **bold**, "Answer: $X", a parenthetical, an equation, no tags with "the answer is" / #### / \\boxed / a
 sentence, duplicated consistent tags, text after the answer, a truncated `<answer>`) and wrong (off by one, x10,
 X.5, wrong with commas, wrong with the right one in parentheses, two different answers in duplicated tags, the
 right number only in the reasoning, an empty answer, no answer at all). The label: right when the answer the
 completion commits to (its <answer> span, all spans agreeing; else its final \\boxed / "the answer is" / ####) has
-the gold value.
+the gold value. Printed: throughput of each (completions/s) and the ratio (goal >= 10x), agreement of each with the
+labels (goal: ours >= math-verify's) overall and per spelling. math-verify is called as in its README: parse(gold),
+parse(completion), verify; its gold parses are cached per problem, as ours are.
 
-Printed: throughput of each (completions/s) and the ratio (goal >= 10x), agreement of each with the labels (goal:
-ours >= math-verify's) overall and per spelling, and numeric_correctness's p99 / max latency on an adversarial set
-(goal < 50 ms / < 1 s). math-verify is called as TRL's accuracy_reward calls it: parse(gold), parse(completion),
-verify; its gold parses are cached per problem, as ours are.
+math: the labelled MATH-style table (tests/math_style_cases.py: numbers, LaTeX forms, boxes, symbolic expressions,
+\\pm, relations, sets and intervals, tuples and matrices, approximations, text; labels written from the mathematics),
+each prediction put in <answer> tags and in a \\boxed{}; math-verify called as TRL's accuracy_reward calls it, and
+again with the gold wrapped in $...$ (which helps it). Printed: agreement per form and per category, throughput.
+
+adversarial: `--adversarial` hostile completions (the reward check's set, generated power towers, nesting, long
+numbers, junk, code bait, and LaTeX bombs of random sizes up to 10^5: nested \\frac, x^{x^{...}}, huge pmatrix,
+\\sqrt chains, megabytes of \\cup, \\pm chains, huge sets, relation chains, \\exp towers) scored one at a time against
+rotating golds. Printed: median / p99 / max latency (goals < 50 ms p99, < 1 s max), how many were credited, and
+whether the code bait left its marker file.
 """
 
 import argparse
@@ -113,12 +122,13 @@ def adversarial_set(seed: int = 0) -> list[str]:
 
 
 def timed_ours(corpus, batch: int = 16):
-    from grpo_math.grading.equivalence import _normalize_cached, _parse_normalized
+    from grpo_math.grading.equivalence import _exact, _tree
+    from grpo_math.grading.normalize import _normalize_cached
     from rewards.correctness import numeric_correctness
 
     numeric_correctness([c for _, _, c, _ in corpus[:50]], answer=[g for *_, g in corpus[:50]])  # warm up imports
-    _parse_normalized.cache_clear()  # no head start from the warm-up
-    _normalize_cached.cache_clear()
+    for cache in (_tree, _exact, _normalize_cached):  # no head start from the warm-up
+        cache.cache_clear()
     scores = []
     start = time.perf_counter()
     for i in range(0, len(corpus), batch):
@@ -148,20 +158,136 @@ def agreement(results, corpus) -> float:
     return sum(r == label for r, (_, label, _, _) in zip(results, corpus)) / len(corpus)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--per-problem", type=int, default=8)
-    parser.add_argument("--limit", type=int, default=None, help="problems to use (default: all)")
-    args = parser.parse_args()
-    if not args.data.is_file():
-        sys.exit(f"no GSM8K test file at {args.data} (pass --data)")
+def math_style_section(repeats: int = 5):
+    """Agreement on the labelled MATH-style table (tests/math_style_cases.py) and throughput, ours vs math-verify."""
+    import logging
 
-    problems = load_problems(args.data)[: args.limit]
-    corpus = build_corpus(problems, args.per_problem)
+    from latex2sympy2_extended import NormalizationConfig
+    from math_verify import LatexExtractionConfig, parse, verify
+
+    from rewards.correctness import numeric_correctness
+    from tests.math_style_cases import CASES, completion
+
+    logging.disable(logging.WARNING)
+
+    def trl_accuracy_reward(text: str, gold: str, wrap_gold: bool) -> bool:
+        """math-verify as TRL's accuracy_reward calls it (gold parsed with the defaults; the completion as LaTeX,
+        \\boxed first, units normalised); `wrap_gold` puts the gold in $...$ first, which helps math-verify."""
+        gold_parsed = parse(f"${gold}$" if wrap_gold else gold)
+        if not gold_parsed:
+            return False
+        config = LatexExtractionConfig(
+            normalization_config=NormalizationConfig(units=True),
+            boxed_match_priority=0,
+            try_extract_without_anchor=False,
+        )
+        return bool(verify(gold_parsed, parse(text, extraction_config=[config], extraction_mode="first_match")))
+
+    print(f"\nMATH-style table: {len(CASES)} labelled cases ({sum(c[3] for c in CASES)} right, "
+          f"{sum(not c[3] for c in CASES)} wrong), labels from the mathematics")  # fmt: skip
+    totals = {}
+    by_category = defaultdict(lambda: defaultdict(list))
+    for form in ("answer", "boxed"):
+        texts = [completion(pred, form) for _, pred, _, _, _ in CASES]
+        golds = [gold for _, _, gold, _, _ in CASES]
+        ours = [s == 1.0 for s in numeric_correctness(texts, answer=golds)]
+        peers = {
+            wrap: [trl_accuracy_reward(t, g, wrap) for t, g in zip(texts, golds)] for wrap in (False, True)
+        }  # fmt: skip
+        for name, results in (("ours", ours), ("math-verify", peers[False]), ("math-verify, gold in $", peers[True])):
+            right = [r == c[3] for r, c in zip(results, CASES)]
+            totals[(form, name)] = sum(right) / len(CASES)
+            for ok, case in zip(right, CASES):
+                by_category[(form, name)][case[0]].append(ok)
+    print(
+        f"  {'completion form':<18}{'numeric_correctness':>21}{'math-verify (TRL)':>19}{'math-verify, gold in $':>24}"
+    )
+    for form in ("answer", "boxed"):
+        print(f"  {form:<18}{totals[(form, 'ours')]:>21.1%}{totals[(form, 'math-verify')]:>19.1%}"
+              f"{totals[(form, 'math-verify, gold in $')]:>24.1%}")  # fmt: skip
+    print(f"  {'category (boxed)':<18}{'n':>4}{'ours':>9}{'math-verify':>13}{'gold in $':>11}")
+    for category in dict.fromkeys(c[0] for c in CASES):
+        n = len(by_category[("boxed", "ours")][category])
+        cells = [
+            sum(by_category[("boxed", k)][category]) / n for k in ("ours", "math-verify", "math-verify, gold in $")
+        ]
+        print(f"  {category:<18}{n:>4}{cells[0]:>9.1%}{cells[1]:>13.1%}{cells[2]:>11.1%}")
+
+    texts = [completion(pred, "boxed") for _, pred, _, _, _ in CASES] * repeats
+    golds = [gold for _, _, gold, _, _ in CASES] * repeats
+    start = time.perf_counter()
+    for i in range(0, len(texts), 16):
+        numeric_correctness(texts[i : i + 16], answer=golds[i : i + 16])
+    ours_s = time.perf_counter() - start
+    start = time.perf_counter()
+    for t, g in zip(texts, golds):
+        trl_accuracy_reward(t, g, False)
+    peer_s = time.perf_counter() - start
+    print(f"  throughput on the table ({len(texts)} completions): numeric_correctness {len(texts) / ours_s:,.0f}/s, "
+          f"math-verify {len(texts) / peer_s:,.0f}/s, ratio {peer_s / ours_s:.1f}x")  # fmt: skip
+
+
+def latex_bombs(n: int, marker: Path, seed: int = 0):
+    """n hostile completions, made one at a time (several are a megabyte): the check's adversarial kinds and the
+    generated ones above, and LaTeX bombs of random sizes."""
+    rng = random.Random(seed)
+    fixed = [text for text in adversarial_set(seed)]
+    touch = f"__import__('pathlib').Path({str(marker)!r}).touch()"
+    bombs = [
+        lambda k: "\\frac{" * k + "1}{2}" * k,  # nested fractions
+        lambda k: "x^{" * k + "x" + "}" * k,  # power tower of a variable
+        lambda k: "9^{" * k + "9" + "}" * k,  # power tower of a number
+        lambda k: "\\begin{pmatrix}" + " & ".join(["1"] * k * 10) + "\\end{pmatrix}",  # a huge matrix
+        lambda k: "\\begin{pmatrix}" + " \\\\ ".join(["x^{99}"] * k) + "\\end{pmatrix}",  # a huge vector
+        lambda k: "\\sqrt{" * k + "2" + "}" * k,  # root chains
+        lambda k: "(0,1) \\cup " * k + "(0,1)",  # unions
+        lambda k: "1 \\pm " * min(k, 50) + "1",  # plus-minus chains
+        lambda k: "\\{" + ", ".join(str(i) for i in range(k)) + "\\}",  # big sets
+        lambda k: "x < " * k + "1",  # relation chains
+        lambda k: "\\exp(" * min(k, 200) + "x^{99}" + ")" * min(k, 200),  # exp towers
+        lambda k: "\\sin x" * k,  # long products of functions
+        lambda k: f"\\text{{{touch}}}",  # code in text
+        lambda k: f"x = {touch}",  # code in an equation
+    ]
+    for i in range(n):
+        if i < len(fixed):
+            yield fixed[i]
+            continue
+        k = int(10 ** rng.uniform(0, 5 if i % 50 == 0 else 3.5))  # sizes 1 .. 100,000, huge ones 1 in 50
+        body = bombs[i % len(bombs)](k)
+        yield f"\\boxed{{{body}}}" if i % 2 else f"<reasoning>\nx\n</reasoning>\n<answer>\n{body}\n</answer>"
+
+
+def adversarial_section(n: int):
+    import tempfile
+
+    from rewards.correctness import numeric_correctness
+
+    golds = ["18", "x^2+1", "(0,1)", "\\begin{pmatrix}1\\\\2\\end{pmatrix}", "x \\le 3"]
+    latencies, credited = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        marker = Path(tmp) / "pwned"
+        for i, text in enumerate(latex_bombs(n, marker)):
+            start = time.perf_counter()
+            score = numeric_correctness([text], answer=[golds[i % len(golds)]])[0]
+            latencies.append(time.perf_counter() - start)
+            credited += score == 1.0
+        side_effect = marker.exists()
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+    print(f"\nadversarial latency ({len(latencies)} hostile completions incl. LaTeX bombs): median "
+          f"{statistics.median(latencies) * 1000:.2f} ms, p99 {p99 * 1000:.1f} ms (goal < 50 ms), max "
+          f"{latencies[-1] * 1000:.1f} ms (goal < 1 s); credited {credited}; side effect: {side_effect}")  # fmt: skip
+
+
+def gsm8k_section(data: Path, per_problem: int, limit: int | None):
+    if not data.is_file():
+        sys.exit(f"no GSM8K test file at {data} (pass --data)")
+    problems = load_problems(data)[:limit]
+    corpus = build_corpus(problems, per_problem)
     n_right = sum(label for _, label, _, _ in corpus)
     print(
-        f"corpus: {len(corpus)} completions from {len(problems)} GSM8K test golds ({n_right} right, {len(corpus) - n_right} wrong)"
+        f"GSM8K-style corpus: {len(corpus)} completions from {len(problems)} GSM8K test golds ({n_right} right, {len(corpus) - n_right} wrong)"
     )
 
     ours, ours_s = timed_ours(corpus)
@@ -183,17 +309,22 @@ def main():
             ok_ours, ok_peer = (sum(r[i] for r in rows) / len(rows) for i in (0, 1))
             print(f"  {kind:<28}{'right' if label else 'wrong':<7}{len(rows):>6}{ok_ours:>9.1%}{ok_peer:>13.1%}")
 
-    from rewards.correctness import numeric_correctness
 
-    latencies = []
-    for text in adversarial_set():
-        start = time.perf_counter()
-        numeric_correctness([text], answer=["18"])
-        latencies.append(time.perf_counter() - start)
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-    print(f"adversarial latency ({len(latencies)} completions): median {statistics.median(latencies) * 1000:.2f} ms, "
-          f"p99 {p99 * 1000:.1f} ms (goal < 50 ms), max {latencies[-1] * 1000:.1f} ms (goal < 1 s)")  # fmt: skip
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--per-problem", type=int, default=8)
+    parser.add_argument("--limit", type=int, default=None, help="GSM8K problems to use (default: all)")
+    parser.add_argument("--adversarial", type=int, default=10_000, help="hostile completions to score")
+    parser.add_argument("--sections", default="gsm8k,math,adversarial")
+    args = parser.parse_args()
+    sections = args.sections.split(",")
+    if "gsm8k" in sections:
+        gsm8k_section(args.data, args.per_problem, args.limit)
+    if "math" in sections:
+        math_style_section()
+    if "adversarial" in sections:
+        adversarial_section(args.adversarial)
 
 
 if __name__ == "__main__":

@@ -282,6 +282,8 @@ SETS = [
     ("1, 2, 2", "1, 2", False, "a repeated solution is another list"),
     ("-2, 1", "1,-2", True, "negative roots in a list"),
     ("\\{5\\}", "5", True, "a one-element set"),
+    ("\\{0, 1\\}", "(0,1)", False, "a set of two points is neither a pair nor an interval"),
+    ("\\{0, 1\\}", "[0,1]", False, "nor the closed interval"),
     ("[\\sqrt{2}, 3)", "[\\sqrt2, 3)", True, "a surd end"),
     ("[1.41, 3)", "[\\sqrt2, 3)", True, "a rounded surd end"),
     ("[1.5, 3)", "[\\sqrt2, 3)", False, "a wrong end"),

@@ -87,6 +87,8 @@ def _same(x, y) -> bool:
     if ex is None and ey is None:
         return _same_scalar(x, y)
     (ordered_x, items_x), (ordered_y, items_y) = ex or (False, (x,)), ey or (False, (y,))
+    if {x[0], y[0]} & {"set"} and ordered_x != ordered_y:  # \{0, 1\} is not the pair (0, 1)
+        return False
     if ordered_x or ordered_y:
         return _same_ordered(items_x, items_y)
     return _same_unordered(items_x, items_y)
