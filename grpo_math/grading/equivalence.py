@@ -60,9 +60,11 @@ def answers_match(pred: str | None, gold: str) -> bool | None:
     p = normalize_answer(str(pred))
     if not p:
         return False
+    gold_tree, pred_tree = _tree(g), _tree(p)
+    if gold_tree is not None and pred_tree is not None and gold_tree[0] == pred_tree[0] == "num":
+        return _same(pred_tree, gold_tree)
     if squashed(p) == squashed(g):
         return True
-    gold_tree, pred_tree = _tree(g), _tree(p)
     if gold_tree is None or pred_tree is None:  # text answers: equal as text or not at all
         return squashed(p, text=True) == squashed(g, text=True)
     if _same(pred_tree, gold_tree):
@@ -77,6 +79,8 @@ def answers_match(pred: str | None, gold: str) -> bool | None:
 
 
 def _same(x, y) -> bool:
+    if x[0] == "num" and y[0] == "num":  # most answers: two written numbers
+        return _equal_numbers(x[1], x[2], y[1], y[2])
     if x[0] == "rel" or y[0] == "rel":
         return _same_relation(x, y)
     if x[0] in _SETS or y[0] in _SETS:
