@@ -1,8 +1,10 @@
-"""Before training: which rows' gold answers each gold-reading reward cannot read (those rows would score None).
+"""Before training: which rows' gold answers each gold-reading reward cannot read (those rows would score None or 0).
 
 A reward that cannot read a row's gold returns None there, and TRL leaves the row out of that reward without a
-word: a dataset whose `answer` column is in a shape the reward does not know would train on format alone. Each
-reward that takes the `answer` column scores the gold itself, put in `<answer>` tags, on every row.
+word; a gold in a shape no completion can match (a whole worked solution, read as text) scores 0 on every
+completion. Either way a dataset whose `answer` column is in the wrong shape would train on format alone. Each
+reward that takes the `answer` column scores the gold itself, put in `<answer>` tags, on every row: a readable
+gold scores as well as the best of them.
 """
 
 import logging
@@ -34,7 +36,10 @@ def check_golds(dataset, reward_funcs, column: str = "answer") -> dict[str, int]
             raise RecipeError(
                 f"reward {name!r} fails on the dataset's own gold answers ({type(e).__name__}: {e})"
             ) from None
-        bad = [g for g, s in zip(golds, scores, strict=True) if s is None]
+        # unreadable: None, or less than the best any gold scored against itself (a worked solution in the answer
+        # column is read as text and matches no extracted answer: it would score 0 on every completion)
+        top = max((s for s in scores if s is not None), default=None)
+        bad = [g for g, s in zip(golds, scores, strict=True) if s is None or not top or s < top]
         if len(bad) == len(golds):
             raise RecipeError(
                 f"reward {name!r} cannot read any gold {column!r} of the dataset (e.g. {bad[0][:60]!r}): every row "

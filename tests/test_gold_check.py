@@ -15,15 +15,24 @@ def dataset(answers):
     return datasets.Dataset.from_list([{"prompt": prompt, "question": "q", "answer": a} for a in answers])
 
 
+RATIONALE = "She had 3 apples and ate 1, so 2 are left: a whole solution in the answer column"
+
+
+def test_text_golds_are_readable():
+    ds = dataset(["\\text{Evelyn}", "12"])  # MATH has names as answers: graded as text
+    funcs, _ = build_reward_funcs(REWARDS, ds.column_names)
+    assert check_golds(ds, funcs) == {"numeric_correctness": 0}
+
+
 def test_some_unreadable_golds_are_counted_and_said(capsys):
-    ds = dataset(["12", "3/4", "the moon"])  # a number, a fraction, and a gold no number can match
+    ds = dataset(["12", "3/4", RATIONALE])  # a number, a fraction, and a worked solution no answer can match
     funcs, _ = build_reward_funcs(REWARDS, ds.column_names)
     assert check_golds(ds, funcs) == {"numeric_correctness": 1}  # xml_format reads no gold: not asked
-    assert "cannot read the gold answer of 1 of 3 rows (e.g. 'the moon')" in capsys.readouterr().out
+    assert "cannot read the gold answer of 1 of 3 rows (e.g. 'She had 3 apples" in capsys.readouterr().out
 
 
 def test_no_readable_gold_at_all_is_an_error():
-    ds = dataset(["the moon", "a star"])
+    ds = dataset([RATIONALE, RATIONALE.replace("2", "5")])
     funcs, _ = build_reward_funcs(REWARDS, ds.column_names)
     with pytest.raises(RecipeError, match="reward 'numeric_correctness' cannot read any gold 'answer'"):
         check_golds(ds, funcs)
