@@ -59,6 +59,7 @@ def test_math500_golds_agree_with_themselves_and_not_with_each_other():
         ("\\text{Evelyn}", "\\text{Evelyn}", True),  # text compares as text
         ("x", "\\text{Evelyn}", False),
         ("x+", "x+1", False),  # a prediction the reader cannot read is wrong, not an error
+        ("1 \\pm 1 \\pm 1 \\pm 1", "4, 2, 0, -2", False),  # 8 values from 3 signs: never judged by half of them
     ],
 )
 def test_none_is_only_for_a_gold_that_cannot_be_judged(pred, gold, expected):

@@ -67,8 +67,11 @@ def answers_match(pred: str | None, gold: str) -> bool | None:
         return True
     if gold_tree is None or pred_tree is None:  # text answers: equal as text or not at all
         return squashed(p, text=True) == squashed(g, text=True)
-    if _same(pred_tree, gold_tree):
-        return True
+    try:
+        if _same(pred_tree, gold_tree):
+            return True
+    except _TooManyValues:
+        return False
     # "1000,99" and "0,111": a decimal comma, when read as a list it does not match a number
     for side in (p, g):
         if _DECIMAL_COMMA.fullmatch(side):
@@ -117,6 +120,10 @@ def _elements(t):
     return (False, variants) if len(variants) > 1 else None
 
 
+class _TooManyValues(ValueError):
+    """More than 4 values from \\pm signs: not an answer anyone writes; never compared by a part of its values."""
+
+
 def _variants(t) -> tuple:
     """A tree with \\pm as its values: 1 \\pm \\sqrt{2} -> (1 + \\sqrt{2}, 1 - \\sqrt{2}); at most 4."""
     if not isinstance(t, tuple) or not t or not isinstance(t[0], str):
@@ -124,14 +131,20 @@ def _variants(t) -> tuple:
     if t[0] == "pm":
         a, b = t[1], t[2]
         ends = (b, ("neg", b)) if a is None else (("+", a, b), ("-", a, b))
-        return tuple(v for e in ends for v in _variants(e))[:4]
+        return _at_most_4(tuple(v for e in ends for v in _variants(e)))
     if t[0] in ("list", "set", "tuple", "matrix", "rel", "union", "interval"):
         return (t,)
     out = [()]
     for child in t[1:]:
         choices = _variants(child) if isinstance(child, tuple) else (child,)
-        out = [o + (c,) for o in out for c in choices][:4]
+        out = _at_most_4([o + (c,) for o in out for c in choices])
     return tuple((t[0], *o) for o in out)
+
+
+def _at_most_4(values):
+    if len(values) > 4:
+        raise _TooManyValues
+    return values
 
 
 def _same_ordered(a, b) -> bool:
