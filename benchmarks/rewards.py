@@ -166,7 +166,9 @@ def math_style_section(repeats: int = 5):
     from math_verify import LatexExtractionConfig, parse, verify
 
     from rewards.correctness import numeric_correctness
-    from tests.math_style_cases import CASES, completion
+
+    sys.path.insert(0, str(ROOT / "tests"))  # the labelled table lives with the tests that check it
+    from math_style_cases import CASES, completion
 
     logging.disable(logging.WARNING)
 
