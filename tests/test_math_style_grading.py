@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
+from math_style_cases import CASES, completion
 
 from grpo_math.evaluate.scoring import same_answer
 from grpo_math.grading import answers_match, extract_answer
 from rewards.correctness import numeric_correctness
-from math_style_cases import CASES, completion
 
 MATH500 = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "math500" / "test.jsonl"
 
