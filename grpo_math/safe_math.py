@@ -490,7 +490,11 @@ def read_math(s: str):
     >>> read_math("__import__('os')") is None
     True
     """
-    tree = read_tree(s)
+    return number_value(read_tree(s))
+
+
+def number_value(tree):
+    """(exact value, decimal places written) of a number tree; None for any other tree (or None, or too large)."""
     if tree is None or not is_number(tree):
         return None
     try:

@@ -22,7 +22,7 @@ from grpo_math.grading.extract import last_boxed
 from grpo_math.grading.identity import evaluate, proportional, same_function, variables
 from grpo_math.grading.normalize import normalize_answer, squashed
 from grpo_math.grading.text import MAX_ANSWER, MAX_SCAN
-from grpo_math.safe_math import MAX_ITEMS, exact_value, is_number, read_tree
+from grpo_math.safe_math import MAX_ITEMS, exact_value, is_number, number_value, read_tree
 
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 _SETS = {"interval", "union", "reals", "empty"}
@@ -38,11 +38,7 @@ def _tree(normalized: str):
 def parse_answer(s: str):
     """(value, decimal places written) when the answer is a number (a Fraction or a sympy number), else None."""
     s = str(s)
-    tree = None if len(s) > 4 * MAX_ANSWER else _tree(normalize_answer(s))
-    if tree is None or not is_number(tree):
-        return None
-    value = _exact(tree)
-    return None if value is None else (value, _places(tree))
+    return None if len(s) > 4 * MAX_ANSWER else number_value(_tree(normalize_answer(s)))
 
 
 def answers_match(pred: str | None, gold: str) -> bool | None:
