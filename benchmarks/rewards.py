@@ -162,8 +162,7 @@ def math_style_section(repeats: int = 5):
     """Agreement on the labelled MATH-style table (tests/math_style_cases.py) and throughput, ours vs math-verify."""
     import logging
 
-    from latex2sympy2_extended import NormalizationConfig
-    from math_verify import LatexExtractionConfig, parse, verify
+    from trl.rewards import accuracy_reward
 
     from rewards.correctness import numeric_correctness
 
@@ -173,17 +172,9 @@ def math_style_section(repeats: int = 5):
     logging.disable(logging.WARNING)
 
     def trl_accuracy_reward(text: str, gold: str, wrap_gold: bool) -> bool:
-        """math-verify as TRL's accuracy_reward calls it (gold parsed with the defaults; the completion as LaTeX,
-        \\boxed first, units normalised); `wrap_gold` puts the gold in $...$ first, which helps math-verify."""
-        gold_parsed = parse(f"${gold}$" if wrap_gold else gold)
-        if not gold_parsed:
-            return False
-        config = LatexExtractionConfig(
-            normalization_config=NormalizationConfig(units=True),
-            boxed_match_priority=0,
-            try_extract_without_anchor=False,
-        )
-        return bool(verify(gold_parsed, parse(text, extraction_config=[config], extraction_mode="first_match")))
+        """TRL's own accuracy_reward (math-verify); `wrap_gold` puts the gold in $...$ first, which helps it."""
+        score = accuracy_reward([[{"role": "assistant", "content": text}]], [f"${gold}$" if wrap_gold else gold])[0]
+        return score == 1.0
 
     print(f"\nMATH-style table: {len(CASES)} labelled cases ({sum(c[3] for c in CASES)} right, "
           f"{sum(not c[3] for c in CASES)} wrong), labels from the mathematics")  # fmt: skip
