@@ -193,8 +193,29 @@ def test_solution_steps_is_ours_not_reasoning_gyms():
     assert any(r["solution"].count("=") >= 3 for r in rows)
     assert all(line.count("=") == 1 for r in same for line in r["solution"].splitlines())
     bad = OmegaConf.create({"split": "train", "size": 5, "config": {**config, "solution_steps": "digits"}})
-    with pytest.raises(RecipeError, match="solution_steps='digits' must be one_line or place_value"):
+    with pytest.raises(RecipeError, match="solution_steps='digits' must be one_line, place_value or mixed"):
         list(BASIC_ARITHMETIC.records(bad, 1))
+
+
+def test_mixed_solution_steps_work_each_problem_one_way_whatever_the_order():
+    from omegaconf import OmegaConf
+
+    from grpo_math.data.generators import BASIC_ARITHMETIC
+
+    config = {"min_terms": 2, "max_terms": 2, "min_digits": 2, "max_digits": 2, "operators": ["+", "-"],
+              "allow_parentheses": False, "allow_negation": False}  # fmt: skip
+
+    def solutions(style, size=60):
+        source = OmegaConf.create({"split": "train", "size": size, "config": {**config, "solution_steps": style}})
+        return {r["question"]: r["solution"] for r in BASIC_ARITHMETIC.records(source, 1)}
+
+    mixed, one_line, tens_first = solutions("mixed"), solutions("one_line"), solutions("place_value")
+    from_one_line = [q for q in mixed if mixed[q] == one_line[q] != tens_first[q]]
+    from_tens_first = [q for q in mixed if mixed[q] == tens_first[q] != one_line[q]]
+    assert all(mixed[q] in (one_line[q], tens_first[q]) for q in mixed)
+    assert len(from_one_line) >= 10 and len(from_tens_first) >= 10  # both methods, about half each
+    fewer = solutions("mixed", size=25)  # drawn in other batches: a problem is still worked the same way
+    assert set(fewer) & set(mixed) and all(fewer[q] == mixed[q] for q in set(fewer) & set(mixed))
 
 
 def test_different_seeds_draw_different_problems():

@@ -71,13 +71,21 @@ def gsm_symbolic_records(source, seed: int):
 
 
 def basic_arithmetic_records(source, seed: int):
-    """config.solution_steps: `one_line` (default: 'a + b = c' per operation) or `place_value` (tens, then ones)."""
+    """config.solution_steps: `one_line` (default: 'a + b = c' per operation), `place_value` (tens, then ones), or
+    `mixed`: each problem worked one of the two ways, picked by a hash of its question (half and half, whatever the
+    order). A cold start on mixed solutions leaves the choice of method to the policy, which is what RL can then learn
+    from its rewards: which method the model gets right, for which kind of problem."""
     style = source.config.get("solution_steps", "one_line")
-    if style not in ("one_line", "place_value"):
-        raise RecipeError(f"basic_arithmetic: config.solution_steps={style!r} must be one_line or place_value")
+    if style not in ("one_line", "place_value", "mixed"):
+        raise RecipeError(f"basic_arithmetic: config.solution_steps={style!r} must be one_line, place_value or mixed")
     for e in _generate("basic_arithmetic", source, seed, keep=_exact_arithmetic):
-        steps, _ = solve_steps(e["metadata"]["expression"], place_value=style == "place_value")
+        tens_first = style == "place_value" or (style == "mixed" and _coin(e["question"]))
+        steps, _ = solve_steps(e["metadata"]["expression"], place_value=tens_first)
         yield {"question": e["question"], "answer": str(e["answer"]).strip(), "solution": "\n".join(steps)}
+
+
+def _coin(text: str) -> bool:
+    return hashlib.blake2b(text.encode(), digest_size=1).digest()[0] % 2 == 1
 
 
 def _exact_arithmetic(entry) -> bool:
