@@ -5,6 +5,7 @@ from pathlib import Path
 
 from grpo_math.data import get_adapter
 from grpo_math.errors import RecipeError
+from grpo_math.run_checks import optimizer_name
 from grpo_math.trl_config import world_size
 
 
@@ -116,7 +117,7 @@ def dynamic_sampling(recipe) -> str:
 
 
 def optimizer(config) -> str:
-    name = str(getattr(config.optim, "value", config.optim))
+    name = optimizer_name(config)
     return f"{name} (bitsandbytes, CUDA only)" if "8bit" in name else name
 
 

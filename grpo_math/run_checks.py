@@ -18,8 +18,7 @@ def check_run(recipe, config, dry_run: bool = False) -> None:
     check_versions(use_vllm=bool(getattr(config, "use_vllm", False)))
     check_output_dir(config.output_dir)
     if not dry_run:
-        optim = getattr(config, "optim", "")
-        check_optimizer(str(getattr(optim, "value", optim)))
+        check_optimizer(optimizer_name(config))
     from grpo_math.checkpoints import resume_point
 
     resume_point(config)  # a missing or incomplete checkpoint, or checkpoints a fresh run would overwrite
@@ -147,6 +146,12 @@ def check_versions(use_vllm: bool) -> None:
                 f"{name} {installed} is installed, and this run needs {req}: pip install '{req}'"
                 + (" (the range TRL declares for it)" if name == "vllm" else "")
             )
+
+
+def optimizer_name(config) -> str:
+    """trainer.optim as written in the recipe ('adamw_torch', 'adamw_8bit'): TrainingArguments holds an enum."""
+    optim = getattr(config, "optim", "")
+    return str(getattr(optim, "value", optim))
 
 
 def check_optimizer(optim: str) -> None:

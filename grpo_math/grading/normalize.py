@@ -37,10 +37,9 @@ _LETTER_IN_PARENS = re.compile(r"^\(\s*([A-Za-z])\s*\)$")  # (C) -> C: an option
 _MEMBER_OF = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*\\in\s*")  # x \in [1, 2] -> [1, 2]
 _APPROX = re.compile(r"\\approx|≈")
 _EQUALS = re.compile(r"(?<![<>!=\\])=(?!=)")
-_LONE_NAME = re.compile(
-    r"^\s*(?:[a-zA-Z](?:_\{?\w+\}?)?|\\[a-zA-Z]+|[a-zA-Z]\([a-z](?:,\s*[a-z])*\)|[A-Za-z ]{4,})\s*$"
-)
-_FUNCTION_NAME = re.compile(r"^\s*[a-zA-Z]\([a-z](?:,\s*[a-z])*\)\s*$")  # f(x) =
+_FUNCTION = r"[a-zA-Z]\([a-z](?:,\s*[a-z])*\)"  # f(x), g(a, b)
+_FUNCTION_NAME = re.compile(r"^\s*" + _FUNCTION + r"\s*$")  # f(x) =
+_LONE_NAME = re.compile(r"^\s*(?:[a-zA-Z](?:_\{?\w+\}?)?|\\[a-zA-Z]+|" + _FUNCTION + r"|[A-Za-z ]{4,})\s*$")
 _COMMANDS = re.compile(r"\\[a-zA-Z]+")
 _SIMPLE = re.compile(r"-?[0-9]{1,50}")
 
