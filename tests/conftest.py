@@ -94,3 +94,19 @@ def shared_data():
     if not os.path.isdir(path):
         pytest.skip("../shared/data is not beside this checkout")
     return path
+
+
+@pytest.fixture
+def handed_batches(monkeypatch):
+    """Every batch dynamic sampling hands to TRL, in order, groups still consecutive (TRL shuffles the rows after)."""
+    from grpo_math.grpo_math_trainer import GRPOMathTrainer
+
+    handed = []
+    original = GRPOMathTrainer._informative_batch
+
+    def spy(self, inputs):
+        handed.append(original(self, inputs))
+        return handed[-1]
+
+    monkeypatch.setattr(GRPOMathTrainer, "_informative_batch", spy)
+    return handed

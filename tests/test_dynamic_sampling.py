@@ -52,14 +52,9 @@ TINY = ["recipe=quickstart", "~warm_start", "trainer.max_steps=3", "trainer.per_
         "rewards.odd_gold_only.weight=1.0", "wandb.table_rows=0"]  # fmt: skip
 
 
-def test_only_informative_groups_are_trained_and_the_counts_are_logged(tiny_model_dir, tmp_path, monkeypatch):
-    from grpo_math.grpo_math_trainer import GRPOMathTrainer
+def test_only_informative_groups_are_trained_and_the_counts_are_logged(tiny_model_dir, tmp_path, handed_batches):
     from grpo_math.train import run
 
-    handed = []  # each batch as dynamic sampling hands it to TRL, groups still consecutive (TRL shuffles rows after)
-    original = GRPOMathTrainer._informative_batch
-    monkeypatch.setattr(GRPOMathTrainer, "_informative_batch", lambda self, inputs: handed.append(
-        original(self, inputs)) or handed[-1])  # fmt: skip
     trainer = run(load_recipe([*TINY, f"model.name_or_path={tiny_model_dir}", f"trainer.output_dir={tmp_path}",
                                "dynamic_sampling.max_refills=3"]))  # fmt: skip
     assert trainer.state.global_step == 3
@@ -69,7 +64,7 @@ def test_only_informative_groups_are_trained_and_the_counts_are_logged(tiny_mode
     assert all(h["dynamic_sampling/groups_generated"] >= 2 for h in logged)
     assert any(h["dynamic_sampling/refills"] > 0 for h in logged)
     # every batch TRL trained on: every group of 4 has a gradient
-    assert len(handed) == 3 and all(informative_groups(b["advantages"], 4).all() for b in handed)
+    assert len(handed_batches) == 3 and all(informative_groups(b["advantages"], 4).all() for b in handed_batches)
     batch = trainer._buffered_inputs[0]
     assert batch["num_items_in_batch"] == batch["completion_mask"].sum()
 

@@ -5,6 +5,7 @@ row or a flipped sign in a short CPU run; this can."""
 
 import pytest
 import torch
+from trl.trainer.utils import selective_log_softmax  # TRL's own per-token log-probabilities
 
 from grpo_math.recipe import load_recipe
 from grpo_math.registry import register_reward
@@ -27,24 +28,17 @@ def _sequence_logps(model, batch, temperature: float) -> torch.Tensor:
     n = batch["completion_ids"].shape[1]
     with torch.no_grad():
         logits = model(input_ids=ids, attention_mask=mask).logits[:, -n - 1 : -1].float() / temperature
-    logps = logits.log_softmax(-1).gather(-1, batch["completion_ids"].unsqueeze(-1)).squeeze(-1)
-    return (logps * batch["completion_mask"]).sum(1)
+    return (selective_log_softmax(logits, batch["completion_ids"]) * batch["completion_mask"]).sum(1)
 
 
 @pytest.mark.parametrize("lora", [False, True], ids=["full", "lora"])
 def test_one_step_raises_the_log_probability_of_completions_with_positive_advantage(
-    tiny_model_dir, tmp_path, monkeypatch, lora
+    tiny_model_dir, tmp_path, handed_batches, lora
 ):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
-    from grpo_math.grpo_math_trainer import GRPOMathTrainer
     from grpo_math.train import run
 
-    # The batch as dynamic sampling hands it to TRL, groups still consecutive (TRL shuffles the rows after)
-    handed = []
-    original = GRPOMathTrainer._informative_batch
-    monkeypatch.setattr(GRPOMathTrainer, "_informative_batch", lambda self, inputs: handed.append(
-        original(self, inputs)) or handed[-1])  # fmt: skip
     g = 4
     trainer = run(load_recipe([
         "recipe=quickstart", "~warm_start", f"model.name_or_path={tiny_model_dir}", f"trainer.output_dir={tmp_path}",
@@ -54,15 +48,14 @@ def test_one_step_raises_the_log_probability_of_completions_with_positive_advant
         "rewards.length_mod_3.weight=1.0", "wandb.table_rows=0", "dynamic_sampling.max_refills=2",
         *(["model.lora.r=4"] if lora else []),
     ]))  # fmt: skip
-    (batch,) = handed  # the rows the step trained on, after drops and refills
+    (batch,) = handed_batches  # the rows the step trained on, after drops and refills
     adv = batch["advantages"]
     assert sorted(adv.tolist()) == sorted(trainer._buffered_inputs[0]["advantages"].tolist())
     assert (adv != 0).any()
 
     # 1. every advantage belongs to its own row: recomputed from the row's tokens, group by group
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     texts = [
-        tokenizer.decode(ids[m.bool()], skip_special_tokens=True)
+        trainer.processing_class.decode(ids[m.bool()], skip_special_tokens=True)
         for ids, m in zip(batch["completion_ids"], batch["completion_mask"], strict=True)
     ]
     rewards = torch.tensor(length_mod_3(texts)).view(-1, g)
