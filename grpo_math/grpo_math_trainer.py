@@ -10,6 +10,7 @@ prompts (grpo_math.dynamic_sampling) before TRL buffers the batch.
 """
 
 import contextlib
+import math
 import os
 
 import torch
@@ -140,8 +141,11 @@ class GRPOMathTrainer(GRPOTrainer):
                 break
             rounds += 1
             inputs = self._fresh_prompts(wanted // g)
+        # TRL splits the buffer into steps_per_generation equal slices; whole groups too when there are enough, so
+        # that no group is cut short (its advantages, computed on all of it, would no longer sum to zero)
         spg = self.args.steps_per_generation
-        rows = min(n_kept, wanted) // spg * spg  # TRL splits the buffer into steps_per_generation equal slices
+        unit = math.lcm(g, spg) if n_kept >= math.lcm(g, spg) else spg
+        rows = min(n_kept, wanted) // unit * unit
         if rows == 0:  # nothing informative this time: one slice of zero-advantage rows keeps the step's shapes
             out, rows = batch, spg
         else:

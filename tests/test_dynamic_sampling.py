@@ -69,6 +69,25 @@ def test_only_informative_groups_are_trained_and_the_counts_are_logged(tiny_mode
     assert batch["num_items_in_batch"] == batch["completion_mask"].sum()
 
 
+def test_a_batch_is_cut_to_whole_groups_when_steps_per_generation_does_not_divide_a_group(
+    tiny_model_dir, tmp_path, handed_batches
+):
+    """Groups of 4, 3 slices a generation, no refills: with 12 or more informative rows the batch keeps a multiple of
+    12, never a group cut after 3 of its 4 (16 kept rows train 12, not 15)."""
+    from grpo_math.train import run
+
+    run(load_recipe([*TINY, f"model.name_or_path={tiny_model_dir}", f"trainer.output_dir={tmp_path}",
+                     "trainer.steps_per_generation=3", "trainer.max_steps=24", "dynamic_sampling.max_refills=0"]))  # fmt: skip
+    sizes = [len(b["advantages"]) for b in handed_batches]
+    assert len(sizes) == 8 and any(n >= 12 for n in sizes), sizes
+    assert all(n % 12 == 0 for n in sizes if n >= 12), sizes
+    for batch in handed_batches:
+        prompts = batch["prompt_ids"].tolist()
+        whole = len(prompts) // 4 * 4  # below 12 rows a group may be cut: TRL still needs 3 equal slices
+        assert all(prompts[i] == prompts[i - i % 4] for i in range(whole))  # consecutive fours share a prompt
+        assert informative_groups(batch["advantages"][:whole], 4).all()
+
+
 @register_reward("same_for_all", kind="shaping")
 def same_for_all(completions, **kwargs):
     """Every completion scores the same: no group ever has a gradient."""
