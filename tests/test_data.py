@@ -176,7 +176,43 @@ def test_real_gsm8k_train_file(shared_data):
 )
 def test_place_value_steps(expression, steps):
     value = solve_steps(expression)[1]
-    assert solve_steps(expression, place_value=True) == (steps, value)
+    assert solve_steps(expression, "place_value") == (steps, value)
+
+
+@pytest.mark.parametrize(
+    "expression, steps",
+    [
+        ("47 + 38", ["ones: 7 + 8 = 15, carry 1", "tens: 4 + 3 + 1 = 8", "47 + 38 = 85"]),
+        ("99 + 99", ["ones: 9 + 9 = 18, carry 1", "tens: 9 + 9 + 1 = 19", "99 + 99 = 198"]),  # the last carry stays
+        ("7 + 47", ["ones: 7 + 7 = 14, carry 1", "tens: 0 + 4 + 1 = 5", "7 + 47 = 54"]),  # a missing digit is 0
+        ("62 - 27", ["ones: 12 - 7 = 5, borrow 1", "tens: 6 - 1 - 2 = 3", "62 - 27 = 35"]),
+        ("73 - 68", ["ones: 13 - 8 = 5, borrow 1", "tens: 7 - 1 - 6 = 0", "73 - 68 = 5"]),
+        ("100 - 1", ["ones: 10 - 1 = 9, borrow 1", "tens: 10 - 1 - 0 = 9, borrow 1", "hundreds: 1 - 1 - 0 = 0",
+                     "100 - 1 = 99"]),  # a borrow through a zero
+        ("5 - 73", ["5 - 73 = -(73 - 5)", "ones: 13 - 5 = 8, borrow 1", "tens: 7 - 1 - 0 = 6", "5 - 73 = -68"]),
+        ("6 - 8", ["6 - 8 = -(8 - 6)", "ones: 8 - 6 = 2", "6 - 8 = -2"]),
+        ("( 56 + -33 ) - 84", ["56 + -33 = 23", "23 - 84 = -(84 - 23)", "ones: 4 - 3 = 1", "tens: 8 - 2 = 6",
+                               "23 - 84 = -61"]),  # a negative term stays one line
+        ("3 * 4 - 5", ["3 * 4 = 12", "ones: 12 - 5 = 7, borrow 1", "tens: 1 - 1 - 0 = 0", "12 - 5 = 7"]),
+    ],
+)
+def test_column_steps(expression, steps):
+    assert solve_steps(expression, "column") == (steps, solve_steps(expression)[1])
+
+
+def test_column_steps_are_all_one_digit_facts_that_add_up():
+    import random
+
+    rng = random.Random(0)
+    for _ in range(2000):
+        a, b, op = rng.randint(0, 9999), rng.randint(0, 9999), rng.choice("+-")
+        steps, value = solve_steps(f"{a} {op} {b}", "column")
+        assert steps[-1] == f"{a} {op} {b} = {value}"
+        for line in steps:
+            if ": " in line:
+                sum_text, result = line.split(": ")[1].split(", ")[0].split(" = ")
+                terms = [int(t) for t in sum_text.replace(" - ", " + -").split(" + ")]
+                assert all(abs(t) <= 19 for t in terms) and sum(terms) == int(result), line
 
 
 def test_solution_steps_is_ours_not_reasoning_gyms():
@@ -193,7 +229,7 @@ def test_solution_steps_is_ours_not_reasoning_gyms():
     assert any(r["solution"].count("=") >= 3 for r in rows)
     assert all(line.count("=") == 1 for r in same for line in r["solution"].splitlines())
     bad = OmegaConf.create({"split": "train", "size": 5, "config": {**config, "solution_steps": "digits"}})
-    with pytest.raises(RecipeError, match="solution_steps='digits' must be one_line, place_value or mixed"):
+    with pytest.raises(RecipeError, match="solution_steps='digits' must be one of one_line, place_value, column, mixed"):
         list(BASIC_ARITHMETIC.records(bad, 1))
 
 
@@ -216,6 +252,13 @@ def test_mixed_solution_steps_work_each_problem_one_way_whatever_the_order():
     assert len(from_one_line) >= 10 and len(from_tens_first) >= 10  # both methods, about half each
     fewer = solutions("mixed", size=25)  # drawn in other batches: a problem is still worked the same way
     assert set(fewer) & set(mixed) and all(fewer[q] == mixed[q] for q in set(fewer) & set(mixed))
+    assert solutions(["one_line", "place_value"]) == mixed
+    column = solutions("column")
+    three = solutions(["one_line", "place_value", "column"], size=90)
+    for way in (one_line, tens_first, column):
+        assert sum(three[q] == way[q] for q in set(three) & set(way)) >= 10
+    with pytest.raises(RecipeError, match=r"solution_steps=\['column', 'digits'\] must be one of"):
+        solutions(["column", "digits"])
 
 
 def test_different_seeds_draw_different_problems():

@@ -13,12 +13,21 @@ def _fmt(x: Fraction) -> str:
     return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
 
 
-def solve_steps(expression: str, place_value: bool = False) -> tuple[list[str], Fraction]:
+METHODS = ("one_line", "place_value", "column")
+
+
+def solve_steps(expression: str, method: str = "one_line") -> tuple[list[str], Fraction]:
     """'( 56 + -33 ) - 84' -> (['56 + -33 = 23', '23 - 84 = -61'], Fraction(-61)).
 
-    `place_value`: a sum or difference of non-negative whole numbers is worked tens first, then ones, and a
-    difference below zero as the negated reverse difference ('31 - 73 = -(73 - 31) = -(73 - 30 - 1) = -(43 - 1) =
-    -42'): each step is one a small model can do, where the one-line form asks it to recall the whole result."""
+    How a sum or difference of non-negative whole numbers is worked (products, quotients and negative or fractional
+    terms always take one line):
+    - `one_line`: 'a + b = c', the whole result recalled at once;
+    - `place_value`: tens first, then ones, and a difference below zero as the negated reverse difference
+      ('31 - 73 = -(73 - 31) = -(73 - 30 - 1) = -(43 - 1) = -42');
+    - `column`: digit by digit from the ones, with carries and borrows written out, so that every step is a
+      one-digit fact ('ones: 7 + 8 = 15, carry 1', 'tens: 4 + 3 + 1 = 8', '47 + 38 = 85')."""
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is not one of {', '.join(METHODS)}")
     steps: list[str] = []
 
     def walk(node) -> Fraction:
@@ -37,8 +46,10 @@ def solve_steps(expression: str, place_value: bool = False) -> tuple[list[str], 
             value = {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else None}[op]
             if value is None:
                 raise ValueError("division by zero")
-            if place_value and op in "+-" and _whole(a) and _whole(b):
+            if method == "place_value" and op in "+-" and _whole(a) and _whole(b):
                 steps.append(_place_value_line(int(a), op, int(b)))
+            elif method == "column" and op in "+-" and _whole(a) and _whole(b):
+                steps.extend(_column_lines(int(a), op, int(b)))
             else:
                 steps.append(f"{_fmt(a)} {op} {_fmt(b)} = {_fmt(value)}")
             return value
@@ -63,3 +74,33 @@ def _place_value_line(a: int, op: str, b: int) -> str:
         return f"{a} {op} {b} = {result}"
     partial = a + tens if op == "+" else a - tens
     return f"{a} {op} {b} = {a} {op} {tens} {op} {ones} = {partial} {op} {ones} = {result}"
+
+
+_PLACES = ("ones", "tens", "hundreds", "thousands")
+
+
+def _column_lines(a: int, op: str, b: int) -> list[str]:
+    """'47 + 38' -> ['ones: 7 + 8 = 15, carry 1', 'tens: 4 + 3 + 1 = 8', '47 + 38 = 85'];
+    '62 - 27' -> ['ones: 12 - 7 = 5, borrow 1', 'tens: 6 - 1 - 2 = 3', '62 - 27 = 35'];
+    '5 - 73' -> ['5 - 73 = -(73 - 5)', 'ones: 13 - 5 = 8, borrow 1', 'tens: 7 - 1 - 0 = 6', '5 - 73 = -68']."""
+    if op == "-" and a < b:
+        return [f"{a} - {b} = -({b} - {a})", *_column_lines(b, "-", a)[:-1], f"{a} - {b} = {a - b}"]
+    width = max(len(str(a)), len(str(b)))
+    if width > len(_PLACES):
+        return [f"{a} {op} {b} = {a + b if op == '+' else a - b}"]
+    lines, carry = [], 0
+    for place in range(width):
+        x, y = a // 10**place % 10, b // 10**place % 10
+        last = place == width - 1
+        if op == "+":
+            total = x + y + carry
+            terms = f"{x} + {y}" + (f" + {carry}" if carry else "")
+            carry = total // 10 if not last else 0
+            lines.append(f"{_PLACES[place]}: {terms} = {total}" + (", carry 1" if carry else ""))
+        else:
+            top = x - carry
+            borrow = int(top < y)
+            terms = f"{x + 10 * borrow}" + (f" - {carry}" if carry else "") + f" - {y}"
+            lines.append(f"{_PLACES[place]}: {terms} = {top + 10 * borrow - y}" + (", borrow 1" if borrow else ""))
+            carry = borrow
+    return [*lines, f"{a} {op} {b} = {a + b if op == '+' else a - b}"]

@@ -8,7 +8,7 @@ import hashlib
 import re
 
 from grpo_math.data.adapters import Adapter
-from grpo_math.data.arithmetic_solver import solve_steps
+from grpo_math.data.arithmetic_solver import METHODS, solve_steps
 from grpo_math.errors import RecipeError
 
 HELD_OUT_SHARE = 10  # 1 in 10 generated problems is held out
@@ -71,21 +71,32 @@ def gsm_symbolic_records(source, seed: int):
 
 
 def basic_arithmetic_records(source, seed: int):
-    """config.solution_steps: `one_line` (default: 'a + b = c' per operation), `place_value` (tens, then ones), or
-    `mixed`: each problem worked one of the two ways, picked by a hash of its question (half and half, whatever the
-    order). A cold start on mixed solutions leaves the choice of method to the policy, which is what RL can then learn
-    from its rewards: which method the model gets right, for which kind of problem."""
-    style = source.config.get("solution_steps", "one_line")
-    if style not in ("one_line", "place_value", "mixed"):
-        raise RecipeError(f"basic_arithmetic: config.solution_steps={style!r} must be one_line, place_value or mixed")
+    """config.solution_steps: one method of grpo_math.data.arithmetic_solver (`one_line`, the default; `place_value`;
+    `column`), or a list of them: each problem is then worked one of those ways, picked by a hash of its question
+    (in equal shares, whatever the order); `mixed` is [one_line, place_value]. A cold start on several methods
+    leaves the choice of method to the policy, which is what RL can then learn from its rewards: which method the
+    model gets right."""
+    methods = _solution_methods(source.config.get("solution_steps", "one_line"))
     for e in _generate("basic_arithmetic", source, seed, keep=_exact_arithmetic):
-        tens_first = style == "place_value" or (style == "mixed" and _coin(e["question"]))
-        steps, _ = solve_steps(e["metadata"]["expression"], place_value=tens_first)
+        method = methods[_pick(e["question"], len(methods))]
+        steps, _ = solve_steps(e["metadata"]["expression"], method)
         yield {"question": e["question"], "answer": str(e["answer"]).strip(), "solution": "\n".join(steps)}
 
 
-def _coin(text: str) -> bool:
-    return hashlib.blake2b(text.encode(), digest_size=1).digest()[0] % 2 == 1
+def _solution_methods(setting) -> list[str]:
+    methods = (
+        ["one_line", "place_value"] if setting == "mixed" else [setting] if isinstance(setting, str) else list(setting)
+    )
+    if not methods or any(m not in METHODS for m in methods):
+        raise RecipeError(
+            f"basic_arithmetic: config.solution_steps={setting!r} must be one of {', '.join(METHODS)}, mixed, "
+            "or a list of those methods"
+        )
+    return methods
+
+
+def _pick(text: str, n: int) -> int:
+    return hashlib.blake2b(text.encode(), digest_size=1).digest()[0] % n
 
 
 def _exact_arithmetic(entry) -> bool:
