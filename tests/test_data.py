@@ -187,12 +187,16 @@ def test_place_value_steps(expression, steps):
         ("7 + 47", ["ones: 7 + 7 = 14, carry 1", "tens: 0 + 4 + 1 = 5", "7 + 47 = 54"]),  # a missing digit is 0
         ("62 - 27", ["ones: 12 - 7 = 5, borrow 1", "tens: 6 - 1 - 2 = 3", "62 - 27 = 35"]),
         ("73 - 68", ["ones: 13 - 8 = 5, borrow 1", "tens: 7 - 1 - 6 = 0", "73 - 68 = 5"]),
-        ("100 - 1", ["ones: 10 - 1 = 9, borrow 1", "tens: 10 - 1 - 0 = 9, borrow 1", "hundreds: 1 - 1 - 0 = 0",
-                     "100 - 1 = 99"]),  # a borrow through a zero
+        (
+            "100 - 1",
+            ["ones: 10 - 1 = 9, borrow 1", "tens: 10 - 1 - 0 = 9, borrow 1", "hundreds: 1 - 1 - 0 = 0", "100 - 1 = 99"],
+        ),  # a borrow through a zero
         ("5 - 73", ["5 - 73 = -(73 - 5)", "ones: 13 - 5 = 8, borrow 1", "tens: 7 - 1 - 0 = 6", "5 - 73 = -68"]),
         ("6 - 8", ["6 - 8 = -(8 - 6)", "ones: 8 - 6 = 2", "6 - 8 = -2"]),
-        ("( 56 + -33 ) - 84", ["56 + -33 = 23", "23 - 84 = -(84 - 23)", "ones: 4 - 3 = 1", "tens: 8 - 2 = 6",
-                               "23 - 84 = -61"]),  # a negative term stays one line
+        (
+            "( 56 + -33 ) - 84",
+            ["56 + -33 = 23", "23 - 84 = -(84 - 23)", "ones: 4 - 3 = 1", "tens: 8 - 2 = 6", "23 - 84 = -61"],
+        ),  # a negative term stays one line
         ("3 * 4 - 5", ["3 * 4 = 12", "ones: 12 - 5 = 7, borrow 1", "tens: 1 - 1 - 0 = 0", "12 - 5 = 7"]),
     ],
 )
@@ -229,7 +233,9 @@ def test_solution_steps_is_ours_not_reasoning_gyms():
     assert any(r["solution"].count("=") >= 3 for r in rows)
     assert all(line.count("=") == 1 for r in same for line in r["solution"].splitlines())
     bad = OmegaConf.create({"split": "train", "size": 5, "config": {**config, "solution_steps": "digits"}})
-    with pytest.raises(RecipeError, match="solution_steps='digits' must be one of one_line, place_value, column, mixed"):
+    with pytest.raises(
+        RecipeError, match="solution_steps='digits' must be one of one_line, place_value, column, mixed"
+    ):
         list(BASIC_ARITHMETIC.records(bad, 1))
 
 
