@@ -59,3 +59,47 @@ def integer_answer(completions, *, fallbacks=FALLBACKS, **kwargs) -> list[float]
         parsed = parse_answer(found) if found is not None else None
         scores.append(1.0 if parsed and isinstance(parsed[0], Fraction) and parsed[0].denominator == 1 else 0.0)
     return scores
+
+
+@reward(kind="correctness")
+def digit_credit(completions, answer, *, fallbacks=FALLBACKS, **kwargs) -> list[float | None]:
+    """Partial credit for an integer answer: (right sign + digits right in their place, aligned from the ones) /
+    (1 + the longer number's digit count). 1.0 only for the exact gold; 0.0 for an answer two or more digits longer
+    than the gold; None when the gold is not an integer.
+
+    Binary correctness gives a group whose completions are all wrong no gradient, and says nothing about how
+    wrong: here 44 for 54 (the ones digit right, the carry missed) scores above 17, and -68 for 68 scores 2/3.
+
+    Example:
+    ```python
+    >>> from rewards.correctness import digit_credit
+    >>> digit_credit(["<answer>\\n54\\n</answer>", "<answer>\\n44\\n</answer>", "<answer>\\n17\\n</answer>"], answer=["54"] * 3)
+    [1.0, 0.6666666666666666, 0.3333333333333333]
+    >>> digit_credit(["<answer>\\n-68\\n</answer>", "<answer>\\n168\\n</answer>", "no answer"], answer=["68", "68", "68"])
+    [0.6666666666666666, 0.75, 0.0]
+
+    ```
+    """
+    fallbacks = tuple(fallbacks)
+    scores = []
+    for c, gold in zip(completions, answer, strict=True):
+        want = _integer(str(gold))
+        if want is None:
+            scores.append(None)
+            continue
+        found = extract_answer(completion_text(c), fallbacks)
+        got = _integer(found) if found is not None else None
+        if got is None or abs(got) >= 10 ** (len(str(abs(want))) + 1):  # two or more digits too many: no near miss
+            scores.append(0.0)
+            continue
+        a, b = str(abs(got))[::-1], str(abs(want))[::-1]
+        right = ((got < 0) == (want < 0)) + sum(x == y for x, y in zip(a, b))
+        scores.append(right / (1 + max(len(a), len(b))))
+    return scores
+
+
+def _integer(text: str) -> int | None:
+    parsed = parse_answer(text)
+    if parsed and isinstance(parsed[0], Fraction) and parsed[0].denominator == 1:
+        return int(parsed[0])
+    return None

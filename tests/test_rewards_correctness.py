@@ -1,8 +1,8 @@
-"""rewards.correctness: numeric_correctness and integer_answer, as tables with one comment per case."""
+"""rewards.correctness: numeric_correctness, integer_answer and digit_credit, as tables with one comment per case."""
 
 import pytest
 
-from rewards.correctness import integer_answer, numeric_correctness
+from rewards.correctness import digit_credit, integer_answer, numeric_correctness
 
 
 def xml(answer: str) -> str:
@@ -66,3 +66,39 @@ def test_numeric_correctness_one_score_per_completion():
 )
 def test_integer_answer(completion, expected):
     assert integer_answer([completion]) == [expected]
+
+
+@pytest.mark.parametrize(
+    "completion, gold, expected",
+    [
+        (xml("54"), "54", 1.0),  # exact: full credit, as numeric_correctness
+        (xml("44"), "54", 2 / 3),  # sign and ones right, the carry missed
+        (xml("64"), "54", 2 / 3),  # wrong by ten the other way: the same credit
+        (xml("17"), "54", 1 / 3),  # only the sign
+        (xml("-68"), "68", 2 / 3),  # the digits right, the sign wrong
+        (xml("-8"), "-68", 2 / 3),  # a digit short: the missing tens digit counts as wrong
+        (xml("168"), "68", 3 / 4),  # a digit too many
+        (xml("1068"), "68", 0.0),  # two digits too many: not a near miss
+        (xml("9" * 400), "18", 0.0),  # nor is a huge number
+        (xml("0"), "0", 1.0),
+        (xml("5.0"), "5", 1.0),  # an integer however written, as numeric_correctness reads it
+        (xml("5.5"), "5", 0.0),  # not an integer: no credit
+        (xml("x + 1"), "5", 0.0),
+        ("no answer here", "5", 0.0),
+        (xml("5"), "2.5", None),  # a non-integer gold: no opinion
+    ],
+)
+def test_digit_credit(completion, gold, expected):
+    (score,) = digit_credit([completion], answer=[gold])
+    assert score == pytest.approx(expected) if expected is not None else score is None
+
+
+def test_digit_credit_is_one_only_where_numeric_correctness_is():
+    golds = [str(g) for g in range(-120, 121, 7)]
+    guesses = [str(g) for g in range(-130, 131, 3)]
+    for gold in golds:
+        completions = [xml(x) for x in guesses]
+        credit = digit_credit(completions, answer=[gold] * len(completions))
+        exact = numeric_correctness(completions, answer=[gold] * len(completions))
+        assert [c == 1.0 for c in credit] == [e == 1.0 for e in exact]
+        assert all(0.0 <= c <= 1.0 for c in credit)

@@ -15,7 +15,7 @@ from grpo_math.grading import answers_match, extract_answer, extract_choice, has
 from grpo_math.reward_tools import adversarial_completions
 from grpo_math.safe_math import read_math
 from rewards.choice import multiple_choice
-from rewards.correctness import integer_answer, numeric_correctness
+from rewards.correctness import digit_credit, integer_answer, numeric_correctness
 from rewards.format import xml_count, xml_format
 
 BUILTIN_MODULES = ["rewards.format", "rewards.correctness", "rewards.choice", "rewards.shaping"]
@@ -25,6 +25,7 @@ TEXT_REWARDS = {
     "xml_count": lambda c: xml_count(c),
     "numeric_correctness": lambda c: numeric_correctness(c, answer=["18"] * len(c)),
     "integer_answer": lambda c: integer_answer(c),
+    "digit_credit": lambda c: digit_credit(c, answer=["18"] * len(c)),
     "multiple_choice": lambda c: multiple_choice(
         c, answer=["c"] * len(c), options=["a ) 12 , b ) 16 , c ) 18"] * len(c)
     ),
@@ -65,7 +66,11 @@ def test_bait_has_no_side_effect_and_is_fast(name, tmp_path):
         start = time.perf_counter()
         scores = TEXT_REWARDS[name]([text])
         elapsed = time.perf_counter() - start
-        assert len(scores) == 1 and scores[0] in (0.0, 0.25, 0.5, 1.0, None), label
+        (score,) = scores
+        if name == "digit_credit":  # partial credit: any fraction (a number in the bait's path earns some)
+            assert score is not None and 0.0 <= score <= 1.0, label
+        else:
+            assert score in (0.0, 0.25, 0.5, 1.0, None), label
         assert elapsed < 1.0, f"{name} took {elapsed:.2f} s on {label}"
     assert not marker.exists()
 
@@ -166,6 +171,7 @@ def test_rewards_run_in_threads():
         ("xml_count", {}),
         ("numeric_correctness", {"fallbacks": ["boxed"]}),
         ("integer_answer", {}),
+        ("digit_credit", {"fallbacks": ["boxed"]}),
         ("multiple_choice", {}),
         ("soft_overlong", {"max_completion_len": 10, "soft_punish_cache": 2}),
         ("repetition_penalty", {"ngram_size": 2}),
