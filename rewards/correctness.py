@@ -56,8 +56,7 @@ def integer_answer(completions, *, fallbacks=FALLBACKS, **kwargs) -> list[float]
     scores = []
     for c in completions:
         found = extract_answer(completion_text(c), fallbacks)
-        parsed = parse_answer(found) if found is not None else None
-        scores.append(1.0 if parsed and isinstance(parsed[0], Fraction) and parsed[0].denominator == 1 else 0.0)
+        scores.append(1.0 if found is not None and _integer(found) is not None else 0.0)
     return scores
 
 

@@ -85,9 +85,10 @@ def _column_lines(a: int, op: str, b: int) -> list[str]:
     '5 - 73' -> ['5 - 73 = -(73 - 5)', 'ones: 13 - 5 = 8, borrow 1', 'tens: 7 - 1 - 0 = 6', '5 - 73 = -68']."""
     if op == "-" and a < b:
         return [f"{a} - {b} = -({b} - {a})", *_column_lines(b, "-", a)[:-1], f"{a} - {b} = {a - b}"]
+    result = a + b if op == "+" else a - b
     width = max(len(str(a)), len(str(b)))
     if width > len(_PLACES):
-        return [f"{a} {op} {b} = {a + b if op == '+' else a - b}"]
+        return [f"{a} {op} {b} = {result}"]
     lines, carry = [], 0
     for place in range(width):
         x, y = a // 10**place % 10, b // 10**place % 10
@@ -103,4 +104,4 @@ def _column_lines(a: int, op: str, b: int) -> list[str]:
             terms = f"{x + 10 * borrow}" + (f" - {carry}" if carry else "") + f" - {y}"
             lines.append(f"{_PLACES[place]}: {terms} = {top + 10 * borrow - y}" + (", borrow 1" if borrow else ""))
             carry = borrow
-    return [*lines, f"{a} {op} {b} = {a + b if op == '+' else a - b}"]
+    return [*lines, f"{a} {op} {b} = {result}"]
