@@ -19,7 +19,7 @@ from trl import GRPOTrainer
 
 from grpo_math.callbacks.completions import batch_quality, score_rows
 from grpo_math.callbacks.timing import StepClock, StepTimer
-from grpo_math.dynamic_sampling import concat_batches, informative_groups, take_rows
+from grpo_math.dynamic_sampling import RefillOrder, concat_batches, informative_groups, take_rows
 
 
 class GRPOMathTrainer(GRPOTrainer):
@@ -32,8 +32,8 @@ class GRPOMathTrainer(GRPOTrainer):
         self.add_callback(StepClock(self.step_timer, self._record_train_metrics))
         self._fresh_rows = None  # the newest generation batch's rows, until a log hands them on
         self.max_refills = max_refills  # preflight checked it: whole groups on every process
-        # Fresh prompts for refills: their own seeded stream per rank (saved with each checkpoint)
-        self._refill_rng = torch.Generator().manual_seed(self.args.seed + 7919 * self.accelerator.process_index)
+        # Fresh prompts for refills: their own seeded order per rank (saved with each checkpoint)
+        self._refills = RefillOrder(len(self.train_dataset), self.args.seed + 7919 * self.accelerator.process_index)
 
     # --- timing: each wrapper adds its phase to the step's sums ---------------------------------------------
     def training_step(self, model, inputs, num_items_in_batch=None):
@@ -82,7 +82,7 @@ class GRPOMathTrainer(GRPOTrainer):
         state = {
             "step": self._step,
             "buffered_inputs": self._buffered_inputs,
-            "refill_rng": self._refill_rng.get_state(),
+            "refills": self._refills.state_dict(),
         }
         torch.save(state, os.path.join(folder, _buffer_file(self.accelerator.process_index)))
         self.accelerator.wait_for_everyone()  # every rank's buffer is written before the checkpoint is marked complete
@@ -99,8 +99,8 @@ class GRPOMathTrainer(GRPOTrainer):
         if os.path.isfile(path):
             state = torch.load(path, map_location=self.accelerator.device, weights_only=False)  # our own file
             self._step, self._buffered_inputs = state["step"], state["buffered_inputs"]
-            if "refill_rng" in state:
-                self._refill_rng.set_state(state["refill_rng"].cpu())
+            if "refills" in state:
+                self._refills.load_state_dict(state["refills"])
         else:  # a checkpoint of plain TRL: the counter is still known, the buffer is regenerated
             self._step = self.state.global_step * self.args.gradient_accumulation_steps
 
@@ -166,8 +166,7 @@ class GRPOMathTrainer(GRPOTrainer):
         return out
 
     def _fresh_prompts(self, groups: int) -> list[dict]:
-        picks = torch.randint(len(self.train_dataset), (groups,), generator=self._refill_rng).tolist()
-        return [self.train_dataset[i] for i in picks for _ in range(self.num_generations)]
+        return [self.train_dataset[i] for i in self._refills.take(groups) for _ in range(self.num_generations)]
 
     def _latest_batch(self) -> list[dict]:
         """TRL's self._logs holds the latest (gathered) generation batch as columns: turn it into rows."""

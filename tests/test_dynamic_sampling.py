@@ -4,7 +4,7 @@ refilled with fresh prompts; the batch TRL buffers holds only groups with a grad
 import pytest
 import torch
 
-from grpo_math.dynamic_sampling import concat_batches, informative_groups, take_rows
+from grpo_math.dynamic_sampling import RefillOrder, concat_batches, informative_groups, take_rows
 from grpo_math.errors import RecipeError
 from grpo_math.recipe import load_recipe
 from grpo_math.registry import register_reward
@@ -38,6 +38,21 @@ def test_batches_of_different_widths_join_with_prompts_left_and_completions_righ
     assert take_rows(out, torch.tensor([1]))["completion_ids"].tolist() == [[3, 0, 0]]
     with pytest.raises(ValueError, match="pixel_values"):
         concat_batches([{**a, "pixel_values": torch.zeros(1)}], 0)
+
+
+def test_refills_ask_every_problem_once_before_any_twice_and_resume_where_they_stopped():
+    order = RefillOrder(10, seed=3)
+    first_pass = order.take(4) + order.take(3) + order.take(3)
+    assert sorted(first_pass) == list(range(10))
+    straddling = order.take(6)  # the rest of nothing, then a new shuffle
+    assert len(set(straddling)) == 6
+    saved = order.state_dict()
+    ahead = order.take(7)  # past the end of the second pass
+    resumed = RefillOrder(10, seed=99)
+    resumed.load_state_dict(saved)
+    assert resumed.take(7) == ahead
+    assert sorted(straddling + ahead[:4]) == list(range(10))
+    assert first_pass != straddling + ahead[:4]  # each pass is reshuffled
 
 
 @register_reward("odd_gold_only", kind="shaping")
