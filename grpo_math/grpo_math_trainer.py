@@ -6,7 +6,8 @@ methods are wrapped (each calls super(); nothing of TRL's is re-implemented). Th
 per-step metrics, so they are averaged, logged and sent to W&B/TensorBoard like TRL's `rewards/<name>/mean`.
 Callbacks that want the batch's rows (the completion table) implement `on_completions(args, state, rows)`.
 With a recipe's `dynamic_sampling` section, groups that all scored the same are dropped and refilled with fresh
-prompts (grpo_math.dynamic_sampling) before TRL buffers the batch.
+prompts (grpo_math.dynamic_sampling) before TRL buffers the batch. When transformers generates, each group's prompt
+is prefilled once (grpo_math.shared_prefill) and LoRA adapters are merged for the call.
 """
 
 import contextlib
@@ -20,6 +21,7 @@ from trl import GRPOTrainer
 from grpo_math.callbacks.completions import batch_quality, score_rows
 from grpo_math.callbacks.timing import StepClock, StepTimer
 from grpo_math.dynamic_sampling import RefillOrder, concat_batches, informative_groups, take_rows
+from grpo_math.shared_prefill import prompts_shared
 
 
 class GRPOMathTrainer(GRPOTrainer):
@@ -41,11 +43,21 @@ class GRPOMathTrainer(GRPOTrainer):
             return super().training_step(model, inputs, num_items_in_batch)
 
     def _generate(self, prompts):
-        with self.step_timer.phase("generation"), adapters_merged(self.model, self._merge_for_generation()):
+        with (
+            self.step_timer.phase("generation"),
+            adapters_merged(self.model, self._merge_for_generation()),
+            prompts_shared(self.model, self.num_generations, self._transformers_generate()),
+        ):
             out = super()._generate(prompts)
         if self.model.training:
             self.step_timer.add_tokens("generation", sum(len(ids) for ids in out[1]))  # out[1]: completion ids
         return out
+
+    def _transformers_generate(self) -> bool:
+        """Does TRL generate with the model's own `generate` on whole weights here (not vLLM, continuous batching,
+        or ZeRO-3/FSDP shards)?"""
+        return not (self.use_vllm or self.args.use_transformers_continuous_batching or self.is_deepspeed_enabled
+                    or self.is_fsdp_enabled)  # fmt: skip
 
     def _merge_for_generation(self) -> bool:
         """LoRA adapters merged into the weights while transformers generates: an unmerged adapter adds two small

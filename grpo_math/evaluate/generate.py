@@ -45,14 +45,18 @@ def generate_hf(
     from tqdm.auto import tqdm
     from transformers import GenerationConfig
 
+    from grpo_math.shared_prefill import generate_sharing_prompts
+
     sampling = temperature > 0
     # The knobs a checkpoint's generation_config.json may set (Qwen's sets top_k, top_p, repetition_penalty) are
     # pinned, so a score depends on the recipe only: plain sampling at `temperature`, or plain greedy.
     knobs = {"temperature": temperature, "top_p": 1.0, "top_k": 0, "min_p": 0.0} if sampling else {}
     config = GenerationConfig(
-        max_new_tokens=max_new_tokens, do_sample=sampling, num_return_sequences=k, repetition_penalty=1.0,
-        pad_token_id=tokenizer.pad_token_id, **knobs,
+        max_new_tokens=max_new_tokens, do_sample=sampling, repetition_penalty=1.0, pad_token_id=tokenizer.pad_token_id,
+        **knobs,
     )  # fmt: skip
+    # k copies of each prompt, as num_return_sequences lays them out, with each prompt prefilled once
+    generate = generate_sharing_prompts(model, model.generate, k) if k > 1 else model.generate
     stop = _eos_ids(model, tokenizer)
     encoded = tokenizer(prompts, add_special_tokens=False)["input_ids"]  # the chat template already has them
     order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))  # longest first: memory errors show early
@@ -63,9 +67,9 @@ def generate_hf(
     for start in range(0, len(order), batch_size):
         batch = order[start : start + batch_size]
         inputs = tokenizer.pad({"input_ids": [encoded[i] for i in batch]}, padding_side="left", return_tensors="pt")
-        inputs = {name: t.to(model.device) for name, t in inputs.items()}
+        inputs = {name: t.to(model.device).repeat_interleave(k, dim=0) for name, t in inputs.items()}
         with torch.no_grad():
-            out = model.generate(**inputs, generation_config=config)
+            out = generate(**inputs, generation_config=config)
         generated = out[:, inputs["input_ids"].shape[1] :].tolist()
         for row, ids in enumerate(generated):
             length = next((j + 1 for j, t in enumerate(ids) if t in stop), len(ids))
