@@ -51,11 +51,11 @@ def main():
     overrides = [f"eval.datasets=[{dataset}]", f"eval.limit={args.problems}"]
     overrides += [f"model.name_or_path={args.model}"] if args.model else []
     recipe = load_recipe([f"recipe={args.recipe}", *overrides, f"eval.data_dir={args.data_dir}"])
-    ((style, problems),) = load_eval_problems(recipe).values()
+    ((style, problems, system),) = load_eval_problems(recipe).values()
     path = resolve_model_path(recipe.model.name_or_path)
     tokenizer = load_eval_tokenizer(recipe.model, path)
     model = load_policy(recipe.model, path).eval()
-    prompts = [render_prompt(tokenizer, messages_for(p, style), path, style) for p in problems]
+    prompts = [render_prompt(tokenizer, messages_for(p, style, system), path, style) for p in problems]
     print(f"{len(prompts)} {dataset} problems, {style} prompt, {args.max_new_tokens} new tokens, greedy, {path}")
 
     start = time.perf_counter()

@@ -73,6 +73,14 @@ MATHQA = PromptStyle(
 )
 
 
+def with_system_prompt(messages: list[dict], system_prompt: str | None) -> list[dict]:
+    """`messages` with their system turn replaced by `system_prompt` (a recipe's data.system_prompt; None: as they
+    are). Training data and evaluation both ask through this, so a model is scored on the prompt it learned from."""
+    if system_prompt is None:
+        return messages
+    return [{"role": "system", "content": system_prompt}] + [m for m in messages if m["role"] != "system"]
+
+
 def options_text(options: dict[str, str]) -> str:
     """{'a': '12', 'b': '16'} -> 'a) 12, b) 16': how every prompt shows multiple-choice options (training and eval)."""
     return ", ".join(f"{letter}) {text}" for letter, text in options.items())

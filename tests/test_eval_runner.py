@@ -142,3 +142,30 @@ def test_markdown_table_columns():
 
 def test_problem_is_hashable_data():
     assert Problem("q", "1") == Problem("q", "1")
+
+
+def test_evaluation_asks_with_the_system_prompt_the_model_was_trained_on(data_dir, embedded_tokenizer):
+    from grpo_math.data import build_dataset
+    from grpo_math.evaluate.datasets import messages_for
+    from grpo_math.evaluate.generate import Completion
+    from grpo_math.evaluate.runner import evaluate, load_eval_problems
+    from grpo_math.prompts import BOXED
+
+    r = load_recipe(["recipe=quickstart", "data.system_prompt=Answer in XML.", f"eval.data_dir={data_dir}",
+                     "eval.datasets=[basic_arithmetic,math500]", "eval.limit=2"])  # fmt: skip
+    sets = load_eval_problems(r)
+    arith, math = sets["basic_arithmetic"], sets["math500"]
+    trained = build_dataset(r.data)[0]["prompt"]
+    asked = messages_for(arith.problems[0], arith.style, arith.system_prompt)
+    assert asked[0] == trained[0] == {"role": "system", "content": "Answer in XML."}
+    assert [m["role"] for m in asked] == [m["role"] for m in trained]
+    # MATH-500 is asked in its own boxed style, with that style's own system prompt
+    assert messages_for(math.problems[0], math.style, math.system_prompt)[0]["content"] == BOXED.system_prompt
+    seen = []
+
+    def generate(prompts, desc):
+        seen.extend(prompts)
+        return [[Completion("", 1)] for _ in prompts]
+
+    evaluate(sets, generate, embedded_tokenizer, model_name="tiny")
+    assert len(seen) == 4 and [("Answer in XML." in p) for p in seen] == [True, True, False, False]

@@ -2,7 +2,7 @@
 
 from grpo_math.data.adapters import get_adapter
 from grpo_math.errors import RecipeError
-from grpo_math.prompts import get_prompt_style
+from grpo_math.prompts import get_prompt_style, with_system_prompt
 
 
 def source_columns(data_cfg) -> set[str]:
@@ -22,9 +22,7 @@ def load_source(name: str, source, prompt: str, system_prompt: str | None = None
     rows = []
     for record in adapter.records(source, seed):
         messages = style.messages(record["question"], **{k: v for k, v in record.items() if k != "question"})
-        if system_prompt is not None:
-            messages = [{"role": "system", "content": system_prompt}] + [m for m in messages if m["role"] != "system"]
-        rows.append({"prompt": messages, **record, "source": name})
+        rows.append({"prompt": with_system_prompt(messages, system_prompt), **record, "source": name})
     if not rows:
         raise RecipeError(f"data source {name!r} produced no problems: check its path, split and size")
     return datasets.Dataset.from_list(rows)

@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 
 from grpo_math.errors import RecipeError, did_you_mean
 from grpo_math.grading import parse_options
-from grpo_math.prompts import get_prompt_style, options_text
+from grpo_math.prompts import get_prompt_style, options_text, with_system_prompt
 
 GENERATED_SIZE = 200  # held-out problems made per generator when eval.limit is unset
 
@@ -77,15 +77,16 @@ def load_problems(name: str, eval_cfg, data_cfg) -> list[Problem]:
     return [_LOADERS[name](row) for row in rows]
 
 
-def messages_for(problem: Problem, style: str) -> list[dict]:
-    """Chat messages asking `problem` in `style`. Multiple-choice options always reach the model: the mathqa
-    style has a slot for them; any other style gets them appended to the question."""
+def messages_for(problem: Problem, style: str, system_prompt: str | None = None) -> list[dict]:
+    """Chat messages asking `problem` in `style`, its system turn replaced by `system_prompt` when given.
+    Multiple-choice options always reach the model: the mathqa style has a slot for them; any other style gets them
+    appended to the question."""
     prompt_style = get_prompt_style(style)
     options = options_text(problem.options)
     if "{options}" in prompt_style.user_template:  # style_for let only multiple-choice datasets here
-        return prompt_style.messages(problem.question, options=options)
+        return with_system_prompt(prompt_style.messages(problem.question, options=options), system_prompt)
     question = f"{problem.question}\nOptions: {options}" if options else problem.question
-    return prompt_style.messages(question)
+    return with_system_prompt(prompt_style.messages(question), system_prompt)
 
 
 def local_file(name: str, data_dir: str | None) -> Path | None:

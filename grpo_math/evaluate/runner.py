@@ -1,7 +1,7 @@
 """Evaluate a model on the recipe's eval datasets: problems -> prompts -> completions -> scores -> JSON and a table.
 
     check_eval(recipe)                        one-line errors for eval settings, before anything loads
-    load_eval_problems(recipe)                dataset -> (prompt style, problems)
+    load_eval_problems(recipe)                dataset -> EvalSet(prompt style, problems, system prompt)
     evaluate(problems, generate, ...)         {"model", "step", "datasets": {name: metrics}}
     run_eval(recipe)                          launch/eval.py: load the model, evaluate, write eval_results.json
 
@@ -12,6 +12,7 @@ import importlib.util
 import json
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from grpo_math.errors import RecipeError, did_you_mean
 from grpo_math.evaluate.datasets import load_problems, local_file, messages_for, style_for
@@ -45,16 +46,26 @@ def check_eval(recipe) -> None:
         )
 
 
-def load_eval_problems(recipe) -> dict:
-    return {name: (style_for(name, recipe.eval, recipe.data), load_problems(name, recipe.eval, recipe.data))
-            for name in recipe.eval.datasets}  # fmt: skip
+class EvalSet(NamedTuple):
+    style: str  # the prompt style asked in and scored by
+    problems: list  # grpo_math.evaluate.datasets.Problem
+    system_prompt: str | None  # replaces the style's own: data.system_prompt, where the style is the one trained on
+
+
+def load_eval_problems(recipe) -> dict[str, EvalSet]:
+    sets = {}
+    for name in recipe.eval.datasets:
+        style = style_for(name, recipe.eval, recipe.data)
+        system = recipe.data.system_prompt if style == recipe.data.prompt else None  # what the model learned from
+        sets[name] = EvalSet(style, load_problems(name, recipe.eval, recipe.data), system)
+    return sets
 
 
 def evaluate(problems: dict, generate, tokenizer, *, model_name: str, step: int | None = None) -> dict:
     """`generate(prompts, desc) -> [[Completion] * k for each prompt]` does the generating; the rest is here."""
     report = {"model": model_name, "step": step, "datasets": {}}
-    for name, (style, items) in problems.items():
-        prompts = [render_prompt(tokenizer, messages_for(p, style), model_name, style) for p in items]
+    for name, (style, items, system) in problems.items():
+        prompts = [render_prompt(tokenizer, messages_for(p, style, system), model_name, style) for p in items]
         report["datasets"][name] = {**score_dataset(items, generate(prompts, name), style), "prompt": style}
     return report
 
@@ -146,7 +157,9 @@ def run_eval(recipe) -> dict:
     if PartialState().is_main_process:
         out = write_report(report, output_dir(recipe) / RESULTS_FILE)
         print(markdown_table(report))
-        print(f"[grpo-math] {sum(len(p) for _, p in problems.values())} problems in {report['seconds']}s -> {out}")
+        print(
+            f"[grpo-math] {sum(len(s.problems) for s in problems.values())} problems in {report['seconds']}s -> {out}"
+        )
     return report
 
 

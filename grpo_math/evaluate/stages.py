@@ -32,7 +32,9 @@ def evaluate_stages(recipe, output_dir, base_path: str, start_path: str, problem
          Path(output_dir) / "eval" / STAGE_FILE),
     )  # fmt: skip
     first = recipe.eval.get("base_limit")
-    base_problems = {name: (style, items[:first]) for name, (style, items) in problems.items()} if first else problems
+    base_problems = (
+        {name: s._replace(problems=s.problems[:first]) for name, s in problems.items()} if first else problems
+    )
     for stage, path, label, target in stages:
         tokenizer = load_eval_tokenizer(recipe.model, path)
         model = load_policy(recipe.model, path).to(state.device).eval()
