@@ -42,7 +42,9 @@ def test_completion_is_the_styles_shape_of_the_worked_solution():
 
 
 def test_other_prompt_styles_shape_the_completion_their_way():
-    ds = build_sft_dataset(sft_recipe("data.sources.basic_arithmetic.size=2", "data.prompt=metamath").data)
+    ds = build_sft_dataset(
+        sft_recipe("data.sources.basic_arithmetic.size=2", "data.prompt=metamath", "~data.system_prompt").data
+    )
     assert ds[0]["completion"][0]["content"].endswith(f"The answer is: {ds[0]['answer']}")
     assert "### Instruction:" in ds[0]["prompt"][0]["content"]
 
