@@ -53,11 +53,13 @@ class GRPOMathTrainer(GRPOTrainer):
             self.step_timer.add_tokens("generation", sum(len(ids) for ids in out[1]))  # out[1]: completion ids
         return out
 
+    def _whole_weights_here(self) -> bool:
+        """Does this process generate from the policy's whole weights (not vLLM's copy, not DeepSpeed/FSDP shards)?"""
+        return not (self.use_vllm or self.is_deepspeed_enabled or self.is_fsdp_enabled)
+
     def _transformers_generate(self) -> bool:
-        """Does TRL generate with the model's own `generate` on whole weights here (not vLLM, continuous batching,
-        or ZeRO-3/FSDP shards)?"""
-        return not (self.use_vllm or self.args.use_transformers_continuous_batching or self.is_deepspeed_enabled
-                    or self.is_fsdp_enabled)  # fmt: skip
+        """Does TRL call the model's own `generate` on whole weights here (not continuous batching's engine)?"""
+        return self._whole_weights_here() and not self.args.use_transformers_continuous_batching
 
     def _merge_for_generation(self) -> bool:
         """LoRA adapters merged into the weights while transformers generates: an unmerged adapter adds two small
@@ -66,7 +68,7 @@ class GRPOMathTrainer(GRPOTrainer):
         merges for itself; DeepSpeed ZeRO-3 and FSDP shard them)."""
         from peft import PeftModel
 
-        if self.use_vllm or self.is_deepspeed_enabled or self.is_fsdp_enabled or not isinstance(self.model, PeftModel):
+        if not self._whole_weights_here() or not isinstance(self.model, PeftModel):
             return False
         return all(p.dtype == torch.float32 for p in self.model.get_base_model().parameters())
 

@@ -68,8 +68,11 @@ def test_merging_only_where_unmerging_gives_the_weights_back():
     from grpo_math.grpo_math_trainer import GRPOMathTrainer
 
     def merges(**setup):
-        trainer = {"use_vllm": False, "is_deepspeed_enabled": False, "is_fsdp_enabled": False, **setup}
-        return GRPOMathTrainer._merge_for_generation(SimpleNamespace(**trainer))
+        trainer = SimpleNamespace(
+            **{"use_vllm": False, "is_deepspeed_enabled": False, "is_fsdp_enabled": False, **setup}
+        )
+        trainer._whole_weights_here = lambda: GRPOMathTrainer._whole_weights_here(trainer)
+        return GRPOMathTrainer._merge_for_generation(trainer)
 
     assert merges(model=_lora_model())
     assert not merges(model=_lora_model(torch.bfloat16))  # a bf16 round trip would drift the base weights
