@@ -11,6 +11,7 @@ import platform
 import re
 from pathlib import Path
 
+from grpo_math.evaluate.compare import describe
 from grpo_math.recipe import to_yaml
 
 CARD_FILE = "README.md"
@@ -82,6 +83,7 @@ def collect(trainer, recipe) -> dict:
         "eval_after": _eval_file(args.output_dir, first=False),
         "warm_start": _warm_start(recipe),
         "eval_warm_start": _read_json(Path(args.output_dir, "eval", "warm_start.json")),
+        "grpo_change": _grpo_change(args.output_dir),
         "recipe_yaml": to_yaml(recipe),
         "output_dir": str(args.output_dir),
     }
@@ -162,10 +164,31 @@ def _read_json(path: Path) -> dict | None:
 
 
 def _eval_file(output_dir, first: bool) -> dict | None:
+    path = _eval_path(output_dir, first)
+    return json.loads(path.read_text()) if path else None
+
+
+def _eval_path(output_dir, first: bool) -> Path | None:
     files = sorted((int(_STEP.search(p.name).group(1)), p) for p in Path(output_dir, "eval").glob("step_*.json"))
-    if not files:
-        return None
-    return json.loads((files[0] if first else files[-1])[1].read_text())
+    return (files[0] if first else files[-1])[1] if files else None
+
+
+def _grpo_change(output_dir) -> dict:
+    """dataset -> the last evaluation minus the one GRPO began from (the warm start's, else step 0's), paired problem
+    by problem (grpo_math.evaluate.compare); empty where the samples files are not there (eval.save_samples=false)."""
+    from grpo_math.errors import RecipeError
+    from grpo_math.evaluate.compare import paired_difference, read_samples
+    from grpo_math.evaluate.runner import samples_file
+
+    warm = Path(output_dir, "eval", "warm_start.json")
+    start, end = warm if warm.is_file() else _eval_path(output_dir, True), _eval_path(output_dir, False)
+    if not start or not end or start == end:
+        return {}
+    try:
+        before, after = read_samples(samples_file(start)), read_samples(samples_file(end))
+        return {name: paired_difference(before[name], after[name]) for name in after if name in before}
+    except RecipeError:
+        return {}  # a baseline asked fewer problems (eval.base_limit), or no samples were saved
 
 
 # ---------------------------------------------------------------- rendering
@@ -221,6 +244,10 @@ def _results(f: dict) -> list[str]:
         for key in ("accuracy", "strict_accuracy", "format_rate", *(k for k in m if k.startswith(("pass@", "maj@")))):
             lines.append(f"{row} {key} | " + " | ".join(_pct(c.get(key)) for c in columns) + " |")
         lines.append(f"{row} mean length | " + " | ".join(_num(c.get("mean_length"), 0) for c in columns) + " |")
+    if f.get("grpo_change"):
+        since = "the warm start" if warm else f"step {before['step']}"
+        lines += ["", f"GRPO's own change since {since}, paired problem by problem (`grpo-math compare`):", ""]
+        lines += [f"- {name}: {describe(p)}" for name, p in f["grpo_change"].items()]
     return lines
 
 

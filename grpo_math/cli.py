@@ -1,4 +1,4 @@
-"""`grpo-math` console script: train | sft | eval | rewards {list,check,score}."""
+"""`grpo-math` console script: train | sft | eval | compare | rewards {list,check,score}."""
 
 import os
 import sys
@@ -11,6 +11,7 @@ commands:
   train     GRPO training (same as python launch/grpo.py)
   sft       supervised fine-tuning (same as python launch/sft.py)
   eval      evaluation (same as python launch/eval.py)
+  compare   BASELINE.samples.jsonl OTHER.samples.jsonl ...: accuracy differences, paired problem by problem
   rewards   list | check recipe=NAME | score recipe=NAME FILE.jsonl"""
 
 
@@ -42,11 +43,17 @@ def eval_main(argv: list[str]) -> int:
     return 0
 
 
+def compare_main(argv: list[str]) -> int:
+    from grpo_math.evaluate.compare import main
+
+    return main(argv)
+
+
 def _commands():
     from grpo_math import reward_tools
 
     rewards = {"list": reward_tools.main_list, "check": reward_tools.main_check, "score": reward_tools.main_score}
-    return {"train": train_main, "sft": sft_main, "eval": eval_main, "rewards": rewards}
+    return {"train": train_main, "sft": sft_main, "eval": eval_main, "compare": compare_main, "rewards": rewards}
 
 
 DEBUG_ENV = "GRPO_MATH_DEBUG"

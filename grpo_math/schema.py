@@ -69,6 +69,7 @@ class EvalSection:
     prompt: str | None = None  # prompt style; default: data.prompt
     every: int | None = None  # during training: evaluate every N steps (and before step 0 and at the end)
     base_limit: int | None = None  # a warm-started run's base-model baseline asks only the first N problems
+    save_samples: bool = True  # each problem's completions and grades beside the metrics (<report>.samples.jsonl)
     seed: int = 1234
 
 

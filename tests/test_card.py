@@ -113,3 +113,22 @@ def test_only_the_main_process_writes(finished, tmp_path):
     trainer.is_world_process_zero = lambda: False
     assert write_model_card(trainer, recipe) is None
     assert not (tmp_path / "README.md").exists()
+
+
+def test_card_pairs_grpo_own_change_with_the_warm_start(finished, tmp_path):
+    trainer, _ = finished
+    recipe = load_recipe(["recipe=quickstart", f"trainer.output_dir={tmp_path}", "eval.datasets=[]"])
+    (tmp_path / "eval" / "warm_start.json").write_text(json.dumps({**report(0, 0.5), "stage": "warm_start"}))
+
+    def samples(name, correct):
+        rows = [{"dataset": "gsm8k", "question": f"q{i}", "gold": "1", "completions": ["x"], "answers": ["1"],
+                 "correct": [c], "strict_correct": [c]} for i, c in enumerate(correct)]  # fmt: skip
+        (tmp_path / "eval" / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    samples("warm_start.samples.jsonl", [1, 1, 0, 0])
+    samples("step_2.samples.jsonl", [1, 0, 1, 1])
+    card = render(collect(trainer, recipe))
+    assert "GRPO's own change since the warm start, paired problem by problem" in card
+    assert "- gsm8k: 50.0% -> 75.0%, +25.0 points (paired SE 47.9, n=4; 2 problems gained, 1 lost)" in card
+    samples("step_2.samples.jsonl", [1, 0, 1])  # a different set of problems: no paired line, no failure
+    assert "GRPO's own change" not in render(collect(trainer, recipe))

@@ -9,7 +9,7 @@ from grpo_math.cli import main
 from grpo_math.errors import RecipeError
 from grpo_math.evaluate.datasets import Problem
 from grpo_math.evaluate.generate import generate_hf, render_prompt
-from grpo_math.evaluate.runner import check_eval, checkpoint_step, markdown_table, run_eval
+from grpo_math.evaluate.runner import check_eval, checkpoint_step, load_eval_problems, markdown_table, run_eval
 from grpo_math.recipe import load_recipe
 
 GSM8K = [{"question": "Tom has 3 apples and buys 1,000 more. How many?", "answer": "3 + 1000 = 1003\n#### 1,003"}]
@@ -42,7 +42,7 @@ def test_eval_results_json_shape(tiny_model_dir, data_dir, tmp_path, capsys):
                     "eval.datasets=[gsm8k,math500,mathqa,basic_arithmetic]", "eval.limit=3")  # fmt: skip
     report = run_eval(r)
     written = json.loads((tmp_path / "out" / "eval_results.json").read_text())
-    assert written == report
+    assert written == {k: v for k, v in report.items() if k != "samples"}  # the samples go to their own file
     assert {"model", "step", "datasets"} <= set(written)
     assert written["model"] == tiny_model_dir and written["step"] is None  # a base model, not a checkpoint
     assert list(written["datasets"]) == ["gsm8k", "math500", "mathqa", "basic_arithmetic"]
@@ -57,6 +57,29 @@ def test_eval_results_json_shape(tiny_model_dir, data_dir, tmp_path, capsys):
     table = capsys.readouterr().out
     assert "| dataset | prompt | n | accuracy | strict | format | mean len |" in table
     assert "| mathqa | mathqa | 2 |" in table
+
+
+def test_samples_file_holds_each_problem_and_agrees_with_the_metrics(tiny_model_dir, data_dir, tmp_path):
+    r = tiny_recipe(tiny_model_dir, tmp_path / "out", f"eval.data_dir={data_dir}", "eval.datasets=[gsm8k,mathqa]",
+                    "eval.limit=3", "eval.k=2", "eval.temperature=1.0")  # fmt: skip
+    report = run_eval(r)
+    lines = (tmp_path / "out" / "eval_results.samples.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [x["dataset"] for x in records] == ["gsm8k"] * 3 + ["mathqa"] * 2
+    problems = load_eval_problems(r)
+    for name, m in report["datasets"].items():
+        mine = [x for x in records if x["dataset"] == name]
+        assert [x["question"] for x in mine] == [p.question for p in problems[name].problems]
+        assert all(len(x["completions"]) == len(x["answers"]) == len(x["correct"]) == 2 for x in mine)
+        assert m["accuracy"] == sum(c for x in mine for c in x["correct"]) / (2 * len(mine))
+        assert m["strict_accuracy"] == sum(c for x in mine for c in x["strict_correct"]) / (2 * len(mine))
+
+
+def test_save_samples_false_writes_the_metrics_only(tiny_model_dir, data_dir, tmp_path):
+    r = tiny_recipe(tiny_model_dir, tmp_path / "out", f"eval.data_dir={data_dir}", "eval.datasets=[gsm8k]",
+                    "eval.limit=2", "eval.save_samples=false")  # fmt: skip
+    run_eval(r)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["eval_results.json"]
 
 
 def test_k_samples_add_pass_and_maj(tiny_model_dir, data_dir, tmp_path):

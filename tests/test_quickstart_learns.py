@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from grpo_math.evaluate.compare import describe, paired_difference, read_samples
+from grpo_math.evaluate.runner import samples_file
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -37,10 +40,13 @@ def test_quickstart_learns(tmp_path):
         assert after["accuracy"] >= 3 * before["accuracy"], (name, before["accuracy"], after["accuracy"])
         assert after["accuracy"] >= before["accuracy"] + 0.20, (name, before["accuracy"], after["accuracy"])
     warm = json.loads((out / "eval" / "warm_start.json").read_text())
+    warm_samples = read_samples(samples_file(out / "eval" / "warm_start.json"))
+    final_samples = read_samples(samples_file(out / "eval" / f"step_{steps[-1]}.json"))
     for name, after in final["datasets"].items():
         start = warm["datasets"][name]
         assert start["n"] >= 500 and after["n"] == start["n"], (name, start["n"], after["n"])
-        assert after["accuracy"] >= start["accuracy"] + 0.08, (name, start["accuracy"], after["accuracy"])
+        change = describe(paired_difference(warm_samples[name], final_samples[name]))  # the same problems, paired
+        assert after["accuracy"] >= start["accuracy"] + 0.08, (name, change)
         assert after["accuracy"] >= 0.60, (name, after["accuracy"])
     assert (out / "training_curves.png").is_file()
     assert (out / "README.md").is_file()  # the model card

@@ -1,7 +1,8 @@
 """In-training evaluation: before step 0, every eval.every steps and at the end, on the live policy.
 
 Each evaluation writes `<output_dir>/eval/step_<N>.json` (the shape of eval_results.json; the curves plotter and
-the model card read these) and logs `eval_<dataset>/<metric>` through the trainer's log, which W&B and TensorBoard
+the model card read these) and, unless eval.save_samples=false, `step_<N>.samples.jsonl` (each problem's completions
+and grades) and logs `eval_<dataset>/<metric>` through the trainer's log, which W&B and TensorBoard
 rename to `eval/<dataset>/<metric>` (transformers' rewrite_logs, the same path as Trainer.evaluate's metrics).
 """
 
@@ -65,7 +66,7 @@ class EvalCallback(TrainerCallback):
         self.seconds += time.perf_counter() - start
         self.steps.append(state.global_step)
         if state.is_world_process_zero:
-            write_report(report, step_file(args.output_dir, state.global_step))
+            write_report(report, step_file(args.output_dir, state.global_step), samples=self.recipe.eval.save_samples)
         logs = {f"eval_{name}/{key}": v for name, m in report["datasets"].items() for key, v in m.items()
                 if key not in NOT_LOGGED}  # fmt: skip
         # Trainer.log, not GRPOTrainer.log: GRPO's would fold in (and clear) the training metrics it is averaging

@@ -2,7 +2,8 @@
 
     check_eval(recipe)                        one-line errors for eval settings, before anything loads
     load_eval_problems(recipe)                dataset -> EvalSet(prompt style, problems, system prompt)
-    evaluate(problems, generate, ...)         {"model", "step", "datasets": {name: metrics}}
+    evaluate(problems, generate, ...)         {"model", "step", "datasets": {name: metrics}, "samples": {name: [...]}}
+    write_report(report, path)                path (.json, the metrics) and its .samples.jsonl (one line a problem)
     run_eval(recipe)                          launch/eval.py: load the model, evaluate, write eval_results.json
 
 Under `accelerate launch` every process generates its share of the problems and the main process writes.
@@ -17,7 +18,7 @@ from typing import NamedTuple
 from grpo_math.errors import RecipeError, did_you_mean
 from grpo_math.evaluate.datasets import load_problems, local_file, messages_for, style_for
 from grpo_math.evaluate.generate import VllmEngine, generate_hf, load_eval_tokenizer, render_prompt
-from grpo_math.evaluate.scoring import score_dataset
+from grpo_math.evaluate.scoring import metrics_of, sample_records, score_all
 
 RESULTS_FILE = "eval_results.json"
 BACKENDS = ("hf", "vllm")
@@ -63,10 +64,13 @@ def load_eval_problems(recipe) -> dict[str, EvalSet]:
 
 def evaluate(problems: dict, generate, tokenizer, *, model_name: str, step: int | None = None) -> dict:
     """`generate(prompts, desc) -> [[Completion] * k for each prompt]` does the generating; the rest is here."""
-    report = {"model": model_name, "step": step, "datasets": {}}
+    report = {"model": model_name, "step": step, "datasets": {}, "samples": {}}
     for name, (style, items, system) in problems.items():
         prompts = [render_prompt(tokenizer, messages_for(p, style, system), model_name, style) for p in items]
-        report["datasets"][name] = {**score_dataset(items, generate(prompts, name), style), "prompt": style}
+        completions = generate(prompts, name)
+        scored = score_all(items, completions, style)
+        report["datasets"][name] = {**metrics_of(items, scored), "prompt": style}
+        report["samples"][name] = sample_records(items, completions, scored)
     return report
 
 
@@ -98,11 +102,27 @@ def _sharded(fn, prompts: list):
     return [merged[i] for i in range(len(prompts))]
 
 
-def write_report(report: dict, path) -> Path:
+def write_report(report: dict, path, samples: bool = True) -> Path:
+    """The metrics to `path`; each problem's completions and grades (report["samples"]) to samples_file(path)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2) + "\n")
+    records = report.get("samples") or {}
+    if samples and records:
+        lines = (json.dumps({"dataset": name, **r}) + "\n" for name, rs in records.items() for r in rs)
+        _write_atomically(samples_file(path), "".join(lines))
+    metrics = {k: v for k, v in report.items() if k != "samples"}
+    return _write_atomically(path, json.dumps(metrics, indent=2) + "\n")
+
+
+def samples_file(report_path) -> Path:
+    """eval/step_20.json -> eval/step_20.samples.jsonl"""
+    path = Path(report_path)
+    return path.with_name(f"{path.stem}.samples.jsonl")
+
+
+def _write_atomically(path: Path, text: str) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
     tmp.replace(path)  # a reader (the curves plotter) never sees half a file
     return path
 
@@ -155,7 +175,7 @@ def run_eval(recipe) -> dict:
     report = evaluate(problems, generate, tokenizer, model_name=name, step=checkpoint_step(path))
     report["seconds"] = round(time.perf_counter() - start, 1)
     if PartialState().is_main_process:
-        out = write_report(report, output_dir(recipe) / RESULTS_FILE)
+        out = write_report(report, output_dir(recipe) / RESULTS_FILE, samples=recipe.eval.save_samples)
         print(markdown_table(report))
         print(
             f"[grpo-math] {sum(len(s.problems) for s in problems.values())} problems in {report['seconds']}s -> {out}"

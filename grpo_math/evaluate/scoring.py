@@ -87,11 +87,34 @@ def score(completion: Completion, problem: Problem, style: str) -> Sample:
 
 def score_dataset(problems: list[Problem], completions: list[list[Completion]], style: str) -> dict:
     """Metrics for one dataset from each problem's k completions."""
-    scored = [[score(c, p, style) for c in cs] for p, cs in zip(problems, completions, strict=True)]
+    return metrics_of(problems, score_all(problems, completions, style))
+
+
+def score_all(problems: list[Problem], completions: list[list[Completion]], style: str) -> list[list[Sample]]:
+    return [[score(c, p, style) for c in cs] for p, cs in zip(problems, completions, strict=True)]
+
+
+def metrics_of(problems: list[Problem], scored: list[list[Sample]]) -> dict:
     maj = None
-    if completions and len(completions[0]) > 1:
+    if scored and len(scored[0]) > 1:
         maj = []
         for p, samples in zip(problems, scored):
             same = (lambda a, b: a == b) if p.options else (lambda a, b: same_answer(a, b))
             maj.append(is_right(majority_answer([s.answer for s in samples], same), p))
     return dataset_metrics(scored, maj)
+
+
+def sample_records(problems: list[Problem], completions: list[list[Completion]], scored: list[list[Sample]]) -> list:
+    """One JSON-ready record per problem: what was asked, each completion, the answer found and whether it was right
+    (the lines of eval/*.samples.jsonl, which `grpo-math compare` pairs problem by problem)."""
+    return [
+        {
+            "question": p.question,
+            "gold": p.gold,
+            "completions": [c.text for c in cs],
+            "answers": [s.answer for s in ss],
+            "correct": [s.correct for s in ss],
+            "strict_correct": [s.strict_correct for s in ss],
+        }
+        for p, cs, ss in zip(problems, completions, scored, strict=True)
+    ]

@@ -43,5 +43,5 @@ def evaluate_stages(recipe, output_dir, base_path: str, start_path: str, problem
         report["stage"] = stage
         del model
         if state.is_main_process:
-            write_report(report, target)
+            write_report(report, target, samples=recipe.eval.save_samples)
             print(f"[grpo-math] {stage} model ({label}) -> {target}\n{markdown_table(report)}", flush=True)
