@@ -13,8 +13,9 @@ Measured in one run, nothing else running (take the figures only from an idle ma
            (b) training tokens/s, and as a fraction of matmul FLOP/s at 6 x (non-embedding params) FLOPs per token
                (the usual full fine-tuning count; LoRA skips the weight gradients, so it does less than that);
            (c) step time and completions that carry a gradient (their group's rewards differ) per minute, vs today.
-Levers are override sets on recipes/quickstart.yaml; `today` restores the settings before the faster step. Each
-group's prompt is prefilled once in every lever (no setting turns it off): benchmarks/shared_prefill.py measures that.
+Levers are override sets on recipes/quickstart.yaml; `today` restores the settings before the faster step. In every
+lever each group's prompt is read once, by generation's prefill and by the training pass (no setting turns either
+off): benchmarks/shared_prefill.py and benchmarks/shared_prompt_pass.py measure them.
 """
 
 import argparse

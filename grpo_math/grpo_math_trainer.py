@@ -7,7 +7,8 @@ per-step metrics, so they are averaged, logged and sent to W&B/TensorBoard like 
 Callbacks that want the batch's rows (the completion table) implement `on_completions(args, state, rows)`.
 With a recipe's `dynamic_sampling` section, groups that all scored the same are dropped and refilled with fresh
 prompts (grpo_math.dynamic_sampling) before TRL buffers the batch. When transformers generates, each group's prompt
-is prefilled once (grpo_math.shared_prefill) and LoRA adapters are merged for the call.
+is prefilled once (grpo_math.shared_prefill) and LoRA adapters are merged for the call; the training pass reads each
+group's prompt once too (grpo_math.shared_prompt_pass).
 """
 
 import contextlib
@@ -22,6 +23,7 @@ from grpo_math.callbacks.completions import batch_quality, score_rows
 from grpo_math.callbacks.timing import StepClock, StepTimer
 from grpo_math.dynamic_sampling import RefillOrder, concat_batches, informative_groups, take_rows
 from grpo_math.shared_prefill import prompts_shared
+from grpo_math.shared_prompt_pass import completion_logps_sharing_prompts
 
 
 class GRPOMathTrainer(GRPOTrainer):
@@ -52,6 +54,35 @@ class GRPOMathTrainer(GRPOTrainer):
         if self.model.training:
             self.step_timer.add_tokens("generation", sum(len(ids) for ids in out[1]))  # out[1]: completion ids
         return out
+
+    def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep, batch_size=None,
+                                           compute_entropy=False, compute_aux_loss=False, **inputs):  # fmt: skip
+        """TRL's, with each group's prompt read once (grpo_math.shared_prompt_pass) where the rows are text only and
+        the model's forward can be entered twice before a backward: not under DeepSpeed or FSDP (their hooks gather
+        and free shards per forward), nor activation checkpointing (its recomputation would fill the cache twice)."""
+        plain = (
+            compute_aux_loss
+            or any(v is not None for v in inputs.values())
+            or self.is_deepspeed_enabled
+            or self.is_fsdp_enabled
+            or self.args.activation_checkpointing
+            or getattr(self.accelerator.unwrap_model(model), "is_activation_checkpointing", False)
+        )
+        if plain:
+            return super()._get_per_token_logps_and_entropies(model, input_ids, attention_mask, logits_to_keep,
+                                                              batch_size, compute_entropy, compute_aux_loss, **inputs)  # fmt: skip
+        size = batch_size or input_ids.shape[0]
+        parts = []
+        for start in range(0, input_ids.shape[0], size):  # TRL's chunks, each sharing within itself
+            ids, mask = input_ids[start : start + size], attention_mask[start : start + size]
+            with self.accelerator.autocast():
+                shared = completion_logps_sharing_prompts(self.accelerator.unwrap_model(model), model, ids, mask,
+                                                          logits_to_keep, compute_entropy)  # fmt: skip
+            parts.append(shared or super()._get_per_token_logps_and_entropies(
+                model, ids, mask, logits_to_keep, compute_entropy=compute_entropy)[:2])  # fmt: skip
+        logps = torch.cat([p[0] for p in parts])
+        entropies = torch.cat([p[1] for p in parts]) if compute_entropy else None
+        return logps, entropies, None
 
     def _whole_weights_here(self) -> bool:
         """Does this process generate from the policy's whole weights (not vLLM's copy, not DeepSpeed/FSDP shards)?"""
