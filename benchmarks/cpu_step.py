@@ -13,14 +13,16 @@ Measured in one run, nothing else running (take the figures only from an idle ma
            (b) training tokens/s, and as a fraction of matmul FLOP/s at 6 x (non-embedding params) FLOPs per token
                (the usual full fine-tuning count; LoRA skips the weight gradients, so it does less than that);
            (c) step time and completions that carry a gradient (their group's rewards differ) per minute, vs today.
-Levers are override sets on recipes/quickstart.yaml; `today` restores the settings before the faster step. In every
-lever each group's prompt is read once, by generation's prefill and by the training pass (no setting turns either
-off): benchmarks/shared_prefill.py and benchmarks/shared_prompt_pass.py measure them.
+Levers are override sets on recipes/quickstart.yaml; `today` restores the settings before the faster step and, with
+GRPO_MATH_SHARED_PROMPTS=0, reads each row's prompt in full as TRL does (the other levers read each group's prompt
+once, in generation's prefill and in the training pass: benchmarks/shared_prefill.py and
+benchmarks/shared_prompt_pass.py measure those alone).
 """
 
 import argparse
 import ast
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -34,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 TODAY = ["~model.lora", "~dynamic_sampling", "trainer.learning_rate=5e-6", "trainer.per_device_train_batch_size=16",
          "trainer.num_generations=8", "trainer.temperature=0.7", "~data.system_prompt"]  # fmt: skip
 LEVERS = {
-    "today": TODAY,  # full fine-tuning, 2 prompts x 8, every group trained, the reference's system prompt
+    "today": [*TODAY, "GRPO_MATH_SHARED_PROMPTS=0"],  # full fine-tuning, 2 prompts x 8, every group trained, the
+    # reference's system prompt, each row's prompt read in full
     "lora": [*TODAY, "model.lora.r=16", "trainer.learning_rate=5e-5"],
     "big_batch": [*TODAY, "trainer.per_device_train_batch_size=32"],  # one generate call for 4 prompts x 8
     # sampling from the 50 likeliest tokens, not all 49,152: multinomial's exponential_ over the whole vocabulary
@@ -49,6 +52,7 @@ LEVERS = {
         "dynamic_sampling.max_refills=2",
     ],
     "new": [],  # recipes/quickstart.yaml as it stands
+    "unshared": ["GRPO_MATH_SHARED_PROMPTS=0"],  # the recipe, each row's prompt read in full
     # the reference's XML system prompt instead of the recipe's 4 words: 53 prompt tokens instead of 26, re-read by
     # every row's training pass
     "xml_prompt": ["~data.system_prompt"],
@@ -93,11 +97,19 @@ def model_facts(path: str) -> dict:
             "hidden": config.hidden_size, "intermediate": config.intermediate_size}  # fmt: skip
 
 
+ENV = "GRPO_MATH_"  # a lever's GRPO_MATH_*=value entries are environment variables, the rest recipe overrides
+
+
+def recipe_overrides(overrides: list[str]) -> list[str]:
+    return [o for o in overrides if not o.startswith(ENV)]
+
+
 def run_lever(name: str, overrides: list[str], start: str, steps: int, tmp: Path) -> list[dict]:
+    env = {**os.environ, **dict(o.split("=", 1) for o in overrides if o.startswith(ENV))}
     cmd = [sys.executable, "launch/grpo.py", "recipe=quickstart", "~warm_start", f"model.name_or_path={start}",
            f"trainer.max_steps={steps}", "trainer.report_to=none", "eval.datasets=[]", "trainer.logging_steps=1",
-           "wandb.table_rows=0", f"trainer.output_dir={tmp / name}", *overrides]  # fmt: skip
-    out = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True)
+           "wandb.table_rows=0", f"trainer.output_dir={tmp / name}", *recipe_overrides(overrides)]  # fmt: skip
+    out = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, env=env)
     logs = []
     for line in (out.stdout + out.stderr).splitlines():
         line = line[line.find("{'") :] if "{'" in line else ""
@@ -151,7 +163,7 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="grpo-cpu-step-"))
     rows = []
     for name in args.levers.split(","):
-        recipe = load_recipe(["recipe=quickstart", *LEVERS[name]])
+        recipe = load_recipe(["recipe=quickstart", *recipe_overrides(LEVERS[name])])
         logs = run_lever(name, LEVERS[name], str(start), args.steps, tmp)
         rows.append(summarise(name, logs, recipe.trainer.per_device_train_batch_size, facts, bandwidth, flops))
         print(json.dumps(rows[-1]), flush=True)

@@ -38,6 +38,8 @@ class GRPOMathTrainer(GRPOTrainer):
         self.max_refills = max_refills  # preflight checked it: whole groups on every process
         # Fresh prompts for refills: their own seeded order per rank (saved with each checkpoint)
         self._refills = RefillOrder(len(self.train_dataset), self.args.seed + 7919 * self.accelerator.process_index)
+        # GRPO_MATH_SHARED_PROMPTS=0 reads each row's prompt in full, as TRL does (benchmarks' baseline; bisecting)
+        self.share_prompts = os.environ.get("GRPO_MATH_SHARED_PROMPTS", "1") != "0"
 
     # --- timing: each wrapper adds its phase to the step's sums ---------------------------------------------
     def training_step(self, model, inputs, num_items_in_batch=None):
@@ -48,7 +50,7 @@ class GRPOMathTrainer(GRPOTrainer):
         with (
             self.step_timer.phase("generation"),
             adapters_merged(self.model, self._merge_for_generation()),
-            prompts_shared(self.model, self.num_generations, self._transformers_generate()),
+            prompts_shared(self.model, self.num_generations, self.share_prompts and self._transformers_generate()),
         ):
             out = super()._generate(prompts)
         if self.model.training:
@@ -61,7 +63,8 @@ class GRPOMathTrainer(GRPOTrainer):
         the model's forward can be entered twice before a backward: not under DeepSpeed or FSDP (their hooks gather
         and free shards per forward), nor activation checkpointing (its recomputation would fill the cache twice)."""
         plain = (
-            compute_aux_loss
+            not self.share_prompts
+            or compute_aux_loss
             or any(v is not None for v in inputs.values())
             or self.is_deepspeed_enabled
             or self.is_fsdp_enabled

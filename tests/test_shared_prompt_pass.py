@@ -2,6 +2,7 @@
 family, with left-padded prompts, right-padded completions and groups of uneven size."""
 
 import contextlib
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -89,20 +90,29 @@ def test_rows_that_share_no_prompt_are_left_to_trl(tiny_model_dir):
 
 
 @pytest.mark.parametrize(
-    "extra", [[], ["model.lora.r=8"], ["trainer.activation_checkpointing=true"]], ids=["full", "lora", "checkpointed"]
+    "extra",
+    [[], ["model.lora.r=8"], ["trainer.activation_checkpointing=true"], ["GRPO_MATH_SHARED_PROMPTS=0"]],
+    ids=["full", "lora", "checkpointed", "switched_off"],
 )
 def test_a_grpo_run_trains_with_each_prompt_read_once(tiny_model_dir, tmp_path, monkeypatch, extra):
-    from grpo_math import grpo_math_trainer
+    from grpo_math import grpo_math_trainer, shared_prefill
     from grpo_math.recipe import load_recipe
     from grpo_math.train import run
 
     shared, original = [], grpo_math_trainer.completion_logps_sharing_prompts
+    prefilled, grouped = [], shared_prefill.grouped
 
     def spy(*args):
         shared.append(original(*args) is not None)
         return original(*args)
 
     monkeypatch.setattr(grpo_math_trainer, "completion_logps_sharing_prompts", spy)
+    monkeypatch.setattr(
+        shared_prefill, "grouped", lambda ids, group: prefilled.append(grouped(ids, group)) or prefilled[-1]
+    )
+    if "GRPO_MATH_SHARED_PROMPTS=0" in extra:
+        monkeypatch.setenv("GRPO_MATH_SHARED_PROMPTS", "0")
+        extra = []
     trainer = run(load_recipe(["recipe=quickstart", "~warm_start", f"model.name_or_path={tiny_model_dir}", *extra,
                                f"trainer.output_dir={tmp_path}", "trainer.max_steps=2",
                                "trainer.per_device_train_batch_size=8", "trainer.num_generations=4",
@@ -110,6 +120,8 @@ def test_a_grpo_run_trains_with_each_prompt_read_once(tiny_model_dir, tmp_path, 
                                "data.sources.basic_arithmetic.size=8", "eval.datasets=[]", "wandb.table_rows=0"]))  # fmt: skip
     if "trainer.activation_checkpointing=true" in extra:
         assert shared == []  # recomputing a layer would append its keys to the shared cache a second time
+    elif os.environ.get("GRPO_MATH_SHARED_PROMPTS") == "0":
+        assert shared == [] and prefilled == []  # neither the training pass nor generation shares: TRL's own way
     else:
-        assert shared and all(shared)
+        assert shared and all(shared) and prefilled == [True, True]
     assert all(torch.isfinite(torch.tensor(e["loss"])) for e in trainer.state.log_history if "loss" in e)
