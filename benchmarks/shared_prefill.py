@@ -10,19 +10,14 @@ the same forward pass over the same tokens). Take figures only from an idle mach
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from quickstart_batch import MODEL_HELP, quickstart_batch
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument(
-        "--model", default=None, help="default: outputs/quickstart_sft if there, else the embedded base"
-    )
+    parser.add_argument("--model", default=None, help=MODEL_HELP)
     parser.add_argument("--prompts", type=int, default=4)
     parser.add_argument("--group", type=int, default=8)
     parser.add_argument("--new-tokens", type=int, default=32)
@@ -30,24 +25,12 @@ def main():
     args = parser.parse_args()
 
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+    from transformers import GenerationConfig
 
-    from grpo_math.data import build_dataset
-    from grpo_math.model import resolve_model_path
-    from grpo_math.recipe import load_recipe
     from grpo_math.shared_prefill import generate_sharing_prompts
 
-    recipe = load_recipe(["recipe=quickstart"])
-    warm = ROOT / "outputs" / "quickstart_sft"
-    path = args.model or (
-        str(warm) if (warm / "config.json").is_file() else resolve_model_path(recipe.model.name_or_path)
-    )
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
-    rows = build_dataset(recipe.data).select(range(args.prompts))
-    texts = [tokenizer.apply_chat_template(row["prompt"], add_generation_prompt=True, tokenize=False) for row in rows]
-    batch = tokenizer([t for t in texts for _ in range(args.group)], add_special_tokens=False, padding=True,
-                      padding_side="left", return_tensors="pt")  # fmt: skip
+    _, path, tokenizer, model, batch = quickstart_batch(args.model, args.prompts, args.group)
+    model.eval()
     # a fixed number of new tokens, so both sides do the same work whatever the model answers
     config = GenerationConfig(max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens, do_sample=True,
                               temperature=1.0, top_k=0, top_p=1.0, pad_token_id=tokenizer.pad_token_id)  # fmt: skip

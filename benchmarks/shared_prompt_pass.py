@@ -13,20 +13,15 @@ float rounding). Take figures only from an idle machine.
 import argparse
 import contextlib
 import statistics
-import sys
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from quickstart_batch import MODEL_HELP, quickstart_batch
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument(
-        "--model", default=None, help="default: outputs/quickstart_sft if there, else the embedded base"
-    )
+    parser.add_argument("--model", default=None, help=MODEL_HELP)
     parser.add_argument("--prompts", type=int, default=2)
     parser.add_argument("--group", type=int, default=8)
     parser.add_argument("--lora", type=int, default=0, help="LoRA rank; 0 = full fine-tuning")
@@ -34,26 +29,12 @@ def main():
     args = parser.parse_args()
 
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import GRPOTrainer
     from trl.trainer.utils import add_fused_lm_head
 
-    from grpo_math.data import build_dataset
-    from grpo_math.model import resolve_model_path
-    from grpo_math.recipe import load_recipe
     from grpo_math.shared_prompt_pass import completion_logps_sharing_prompts
 
-    recipe = load_recipe(["recipe=quickstart"])
-    warm = ROOT / "outputs" / "quickstart_sft"
-    path = args.model or (
-        str(warm) if (warm / "config.json").is_file() else resolve_model_path(recipe.model.name_or_path)
-    )
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    rows = build_dataset(recipe.data).select(range(args.prompts))
-    texts = [tokenizer.apply_chat_template(row["prompt"], add_generation_prompt=True, tokenize=False) for row in rows]
-    prompts = tokenizer([t for t in texts for _ in range(args.group)], add_special_tokens=False, padding=True,
-                        padding_side="left", return_tensors="pt")  # fmt: skip
+    recipe, path, tokenizer, model, prompts = quickstart_batch(args.model, args.prompts, args.group)
     torch.manual_seed(0)
     with torch.no_grad():
         out = model.generate(**prompts, do_sample=True, temperature=recipe.trainer.temperature, top_k=0, top_p=1.0,
