@@ -15,6 +15,7 @@ import pytest
 
 from grpo_math.callbacks.completion_table import TABLE_KEY
 from grpo_math.callbacks.timing import PHASES
+from grpo_math.evaluate.callback import SAMPLE_COLUMNS, SAMPLES_KEY
 from grpo_math.plots import PNG_NAME
 from grpo_math.recipe import load_recipe
 from grpo_math.train import run
@@ -31,7 +32,9 @@ TINY = [
     "trainer.report_to=[wandb,tensorboard]",
     "data.sources.basic_arithmetic.size=8",
     "data.sources.gsm_symbolic.size=4",
-    "eval.datasets=[]",
+    "eval.datasets=[basic_arithmetic]",
+    "eval.limit=3",
+    "eval.max_new_tokens=4",
     "wandb.mode=online",  # beats conftest's WANDB_MODE=disabled: the recipe decides
     "wandb.table_rows=6",
     "wandb.tags=[test]",
@@ -139,6 +142,22 @@ def test_one_completion_table_per_logged_step(trained):
         for row in map(dict, (zip(columns, d, strict=True) for d in table["data"])):
             assert row["step"] == r["train/global_step"] and row["question"] and row["gold"]
             assert row["correct"] in (True, False) and isinstance(row["completion"], str)
+
+
+def test_each_evaluation_logs_its_completions_as_a_table(trained):
+    _, out, run_dir, _ = trained
+    key = SAMPLES_KEY.format("basic_arithmetic")
+    logged = [r for r in history(run_dir) if f"{key}/path" in r]
+    assert [r["train/global_step"] for r in logged] == [0, STEPS]  # before training and at the end
+    assert sorted(steps_of(history(run_dir), "eval/basic_arithmetic/accuracy")) == [0, STEPS]  # the curve beside
+    for r in logged:
+        table = json.loads((run_dir / "files" / r[f"{key}/path"]).read_text())
+        assert table["columns"] == SAMPLE_COLUMNS and len(table["data"]) == 3  # eval.limit problems, k=1
+        written = [json.loads(line) for line in (out / "eval" / f"step_{r['train/global_step']}.samples.jsonl")
+                   .read_text().splitlines()]  # fmt: skip
+        for row, record in zip(table["data"], written, strict=True):
+            assert row == [r["train/global_step"], record["question"], record["gold"], record["completions"][0],
+                           record["answers"][0], record["correct"][0], record["strict_correct"][0]]  # fmt: skip
 
 
 def test_run_config_is_the_resolved_recipe(trained):

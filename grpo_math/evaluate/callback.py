@@ -2,8 +2,9 @@
 
 Each evaluation writes `<output_dir>/eval/step_<N>.json` (the shape of eval_results.json; the curves plotter and
 the model card read these) and, unless eval.save_samples=false, `step_<N>.samples.jsonl` (each problem's completions
-and grades) and logs `eval_<dataset>/<metric>` through the trainer's log, which W&B and TensorBoard
-rename to `eval/<dataset>/<metric>` (transformers' rewrite_logs, the same path as Trainer.evaluate's metrics).
+and grades, also a W&B table `eval_samples/<dataset>`) and logs `eval_<dataset>/<metric>` through the trainer's log,
+which W&B and TensorBoard rename to `eval/<dataset>/<metric>` (transformers' rewrite_logs, the same path as
+Trainer.evaluate's metrics).
 """
 
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from transformers import Trainer, TrainerCallback
 
+from grpo_math.callbacks.wandb_run import log_to_wandb
 from grpo_math.evaluate.runner import check_eval, evaluate, hf_generator, load_eval_problems, write_report
 
 NOT_LOGGED = ("n", "k", "prompt")  # in the JSON only: they do not change during a run
@@ -67,6 +69,7 @@ class EvalCallback(TrainerCallback):
         self.steps.append(state.global_step)
         if state.is_world_process_zero:
             write_report(report, step_file(args.output_dir, state.global_step), samples=self.recipe.eval.save_samples)
+            log_samples_to_wandb(report, state.global_step)
         logs = {f"eval_{name}/{key}": v for name, m in report["datasets"].items() for key, v in m.items()
                 if key not in NOT_LOGGED}  # fmt: skip
         # Trainer.log, not GRPOTrainer.log: GRPO's would fold in (and clear) the training metrics it is averaging
@@ -74,3 +77,22 @@ class EvalCallback(TrainerCallback):
         should_log = trainer.control.should_log
         Trainer.log(trainer, logs)
         trainer.control.should_log = should_log
+
+
+SAMPLES_KEY = "eval_samples/{}"  # one W&B table per dataset and evaluation: each completion, its answer, right or not
+SAMPLE_COLUMNS = ["step", "question", "gold", "completion", "answer", "correct", "strict_correct"]
+
+
+def log_samples_to_wandb(report: dict, step: int) -> None:
+    """Every completion of this evaluation as a W&B table (if a run is open), so the dashboard shows which problems
+    the policy gets wrong at each evaluation, beside the accuracy curve."""
+    import wandb
+
+    if wandb.run is None:
+        return
+    for name, records in report.get("samples", {}).items():
+        table = wandb.Table(columns=SAMPLE_COLUMNS, allow_mixed_types=True)
+        for r in records:
+            for row in zip(r["completions"], r["answers"], r["correct"], r["strict_correct"], strict=True):
+                table.add_data(step, r["question"], r["gold"], *row)
+        log_to_wandb({SAMPLES_KEY.format(name): table}, step)
