@@ -11,6 +11,9 @@ compare them and their gradients on four model families).
 
 import torch
 
+# Attention kernels this is tested with (a padded cache under a 2-D mask); others (flash, flex) take TRL's own pass.
+CHECKED_ATTENTION = ("sdpa", "eager")
+
 
 def prompt_runs(prompt_ids: torch.Tensor, prompt_mask: torch.Tensor) -> list[int]:
     """Lengths of the runs of consecutive rows that hold the same prompt (a GRPO batch: runs of num_generations)."""
@@ -27,7 +30,8 @@ def prompt_runs(prompt_ids: torch.Tensor, prompt_mask: torch.Tensor) -> list[int
 def completion_logps_sharing_prompts(prefix_model, model, input_ids, attention_mask, logits_to_keep: int,
                                      compute_entropy: bool):  # fmt: skip
     """(log-probabilities, entropies or None) of the last `logits_to_keep` tokens of each row, as TRL's
-    _get_per_token_logps_and_entropies computes them; None when no two consecutive rows share a prompt.
+    _get_per_token_logps_and_entropies computes them; None when no two consecutive rows share a prompt, or the
+    model's attention kernel is not one of CHECKED_ATTENTION.
 
     `prefix_model` runs the prompts (the bare model: a DDP wrapper is entered once per backward, by `model`);
     `model` is the one TRL fused its LM head into (`fused_lm_head=True`).
@@ -35,7 +39,7 @@ def completion_logps_sharing_prompts(prefix_model, model, input_ids, attention_m
     from transformers import DynamicCache
 
     prompt_length = input_ids.shape[1] - logits_to_keep
-    if prompt_length < 2:
+    if prompt_length < 2 or getattr(prefix_model.config, "_attn_implementation", None) not in CHECKED_ATTENTION:
         return None
     runs = prompt_runs(input_ids[:, :prompt_length], attention_mask[:, :prompt_length])
     if len(runs) == input_ids.shape[0]:

@@ -82,11 +82,17 @@ def test_the_same_log_probs_entropies_and_gradients_as_trl(family, family_model)
         torch.testing.assert_close(b_grads[name], grad, atol=1e-5, rtol=1e-4, msg=name)
 
 
-def test_rows_that_share_no_prompt_are_left_to_trl(tiny_model_dir):
+def test_rows_that_share_no_prompt_are_left_to_trl():
+    model = SimpleNamespace(config=SimpleNamespace(_attn_implementation="sdpa"))  # never called: no forward runs
     ids = torch.tensor([[1, 2, 3, 4], [5, 6, 7, 8]])
-    assert completion_logps_sharing_prompts(None, None, ids, torch.ones_like(ids), 2, True) is None
+    assert completion_logps_sharing_prompts(model, model, ids, torch.ones_like(ids), 2, True) is None
     same = torch.tensor([[1, 2, 3, 4], [1, 2, 5, 6]])
-    assert completion_logps_sharing_prompts(None, None, same, torch.ones_like(same), 3, True) is None  # 1-token prompt
+    assert (
+        completion_logps_sharing_prompts(model, model, same, torch.ones_like(same), 3, True) is None
+    )  # 1-token prompt
+    shared = torch.tensor([[1, 2, 3, 4], [1, 2, 5, 6]])
+    model.config._attn_implementation = "flash_attention_2"  # not checked with a padded cache: TRL's own pass
+    assert completion_logps_sharing_prompts(model, model, shared, torch.ones_like(shared), 2, True) is None
 
 
 @pytest.mark.parametrize(
