@@ -57,6 +57,10 @@ def test_eval_results_json_shape(tiny_model_dir, data_dir, tmp_path, capsys):
     table = capsys.readouterr().out
     assert "| dataset | prompt | n | accuracy | strict | format | mean len |" in table
     assert "| mathqa | mathqa | 2 |" in table
+    assert (
+        "-> " + str(tmp_path / "out" / "eval_results.json") + " and eval_results.samples.jsonl (each completion)"
+        in table
+    )
 
 
 def test_samples_file_holds_each_problem_and_agrees_with_the_metrics(tiny_model_dir, data_dir, tmp_path):

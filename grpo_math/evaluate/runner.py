@@ -177,9 +177,9 @@ def run_eval(recipe) -> dict:
     if PartialState().is_main_process:
         out = write_report(report, output_dir(recipe) / RESULTS_FILE, samples=recipe.eval.save_samples)
         print(markdown_table(report))
-        print(
-            f"[grpo-math] {sum(len(s.problems) for s in problems.values())} problems in {report['seconds']}s -> {out}"
-        )
+        samples = f" and {samples_file(out).name} (each completion)" if recipe.eval.save_samples else ""
+        asked = sum(len(s.problems) for s in problems.values())
+        print(f"[grpo-math] {asked} problems in {report['seconds']}s -> {out}{samples}")
     return report
 
 
