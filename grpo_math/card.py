@@ -11,7 +11,8 @@ import platform
 import re
 from pathlib import Path
 
-from grpo_math.evaluate.compare import describe
+from grpo_math.errors import RecipeError
+from grpo_math.evaluate.compare import describe, paired_difference, read_samples
 from grpo_math.recipe import to_yaml
 
 CARD_FILE = "README.md"
@@ -176,8 +177,6 @@ def _eval_path(output_dir, first: bool) -> Path | None:
 def _grpo_change(output_dir) -> dict:
     """dataset -> the last evaluation minus the one GRPO began from (the warm start's, else step 0's), paired problem
     by problem (grpo_math.evaluate.compare); empty where the samples files are not there (eval.save_samples=false)."""
-    from grpo_math.errors import RecipeError
-    from grpo_math.evaluate.compare import paired_difference, read_samples
     from grpo_math.evaluate.runner import samples_file
 
     warm = Path(output_dir, "eval", "warm_start.json")

@@ -62,6 +62,7 @@ class GRPOMathTrainer(GRPOTrainer):
         """TRL's, with each group's prompt read once (grpo_math.shared_prompt_pass) where the rows are text only and
         the model's forward can be entered twice before a backward: not under DeepSpeed or FSDP (their hooks gather
         and free shards per forward), nor activation checkpointing (its recomputation would fill the cache twice)."""
+        bare = self.accelerator.unwrap_model(model)  # runs the prompts; a DDP wrapper is entered once, by `model`
         plain = (
             not self.share_prompts
             or compute_aux_loss
@@ -69,7 +70,7 @@ class GRPOMathTrainer(GRPOTrainer):
             or self.is_deepspeed_enabled
             or self.is_fsdp_enabled
             or self.args.activation_checkpointing
-            or getattr(self.accelerator.unwrap_model(model), "is_activation_checkpointing", False)
+            or getattr(bare, "is_activation_checkpointing", False)
         )
         if plain:
             return super()._get_per_token_logps_and_entropies(model, input_ids, attention_mask, logits_to_keep,
@@ -79,8 +80,7 @@ class GRPOMathTrainer(GRPOTrainer):
         for start in range(0, input_ids.shape[0], size):  # TRL's chunks, each sharing within itself
             ids, mask = input_ids[start : start + size], attention_mask[start : start + size]
             with self.accelerator.autocast():
-                shared = completion_logps_sharing_prompts(self.accelerator.unwrap_model(model), model, ids, mask,
-                                                          logits_to_keep, compute_entropy)  # fmt: skip
+                shared = completion_logps_sharing_prompts(bare, model, ids, mask, logits_to_keep, compute_entropy)
             parts.append(shared or super()._get_per_token_logps_and_entropies(
                 model, ids, mask, logits_to_keep, compute_entropy=compute_entropy)[:2])  # fmt: skip
         logps = torch.cat([p[0] for p in parts])

@@ -9,22 +9,10 @@ the same masks, the same tokens scored: the log-probabilities agree with TRL's w
 compare them and their gradients on four model families).
 """
 
-import torch
+from grpo_math.shared_prefill import prefilled_cache, prompt_runs
 
 # Attention kernels this is tested with (a padded cache under a 2-D mask); others (flash, flex) take TRL's own pass.
 CHECKED_ATTENTION = ("sdpa", "eager")
-
-
-def prompt_runs(prompt_ids: torch.Tensor, prompt_mask: torch.Tensor) -> list[int]:
-    """Lengths of the runs of consecutive rows that hold the same prompt (a GRPO batch: runs of num_generations)."""
-    same = ((prompt_ids[1:] == prompt_ids[:-1]) & (prompt_mask[1:] == prompt_mask[:-1])).all(-1).tolist()
-    runs = [1]
-    for continues in same:
-        if continues:
-            runs[-1] += 1
-        else:
-            runs.append(1)
-    return runs
 
 
 def completion_logps_sharing_prompts(prefix_model, model, input_ids, attention_mask, logits_to_keep: int,
@@ -36,22 +24,16 @@ def completion_logps_sharing_prompts(prefix_model, model, input_ids, attention_m
     `prefix_model` runs the prompts (the bare model: a DDP wrapper is entered once per backward, by `model`);
     `model` is the one TRL fused its LM head into (`fused_lm_head=True`).
     """
-    from transformers import DynamicCache
-
     prompt_length = input_ids.shape[1] - logits_to_keep
     if prompt_length < 2 or getattr(prefix_model.config, "_attn_implementation", None) not in CHECKED_ATTENTION:
         return None
     runs = prompt_runs(input_ids[:, :prompt_length], attention_mask[:, :prompt_length])
     if len(runs) == input_ids.shape[0]:
         return None
-    firsts = torch.tensor([0, *runs[:-1]], device=input_ids.device).cumsum(0)
-    cache = DynamicCache(config=prefix_model.config)
     # Positions as TRL's own pass numbers them (from the cache, padding included), so nothing here moves a token.
-    prefix_model(input_ids=input_ids[firsts, : prompt_length - 1],
-                 attention_mask=attention_mask[firsts, : prompt_length - 1], past_key_values=cache, use_cache=True,
-                 logits_to_keep=1)  # fmt: skip
-    cache.reorder_cache(torch.repeat_interleave(torch.arange(len(runs), device=input_ids.device),
-                                                torch.tensor(runs, device=input_ids.device)))  # fmt: skip
+    cache = prefilled_cache(
+        prefix_model, input_ids[:, : prompt_length - 1], attention_mask[:, : prompt_length - 1], runs
+    )
     completion = input_ids[:, prompt_length:]
     labels = completion.masked_fill(attention_mask[:, prompt_length:] == 0, -100)
     out = model(input_ids=input_ids[:, prompt_length - 1 : -1], attention_mask=attention_mask[:, :-1],

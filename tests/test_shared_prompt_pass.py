@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from grpo_math.shared_prompt_pass import completion_logps_sharing_prompts, prompt_runs
+from grpo_math.shared_prefill import prompt_runs
+from grpo_math.shared_prompt_pass import completion_logps_sharing_prompts
 
 QUESTIONS = ["What is 7 + 5?", "Calculate 83 - 91, then add 4 to the result.", "2 + 2?"]
 GROUPS = [4, 1, 3]  # rows per prompt: a group of one is read on its own
