@@ -22,8 +22,21 @@ from trl import GRPOTrainer
 from grpo_math.callbacks.completions import batch_quality, score_rows
 from grpo_math.callbacks.timing import StepClock, StepTimer
 from grpo_math.dynamic_sampling import RefillOrder, concat_batches, informative_groups, take_rows
+from grpo_math.errors import RecipeError
 from grpo_math.shared_prefill import prompts_shared
 from grpo_math.shared_prompt_pass import completion_logps_sharing_prompts
+
+SHARE_ENV = "GRPO_MATH_SHARED_PROMPTS"
+
+
+def shared_prompts_from_env() -> bool:
+    """GRPO_MATH_SHARED_PROMPTS=0 reads each row's prompt in full, as TRL does (benchmarks' baseline; bisecting)."""
+    value = os.environ.get(SHARE_ENV, "1")
+    if value not in ("0", "1"):
+        raise RecipeError(
+            f"{SHARE_ENV}={value!r} must be 0 (each row's prompt read in full, as TRL does) or 1 (default)"
+        )
+    return value == "1"
 
 
 class GRPOMathTrainer(GRPOTrainer):
@@ -38,8 +51,7 @@ class GRPOMathTrainer(GRPOTrainer):
         self.max_refills = max_refills  # preflight checked it: whole groups on every process
         # Fresh prompts for refills: their own seeded order per rank (saved with each checkpoint)
         self._refills = RefillOrder(len(self.train_dataset), self.args.seed + 7919 * self.accelerator.process_index)
-        # GRPO_MATH_SHARED_PROMPTS=0 reads each row's prompt in full, as TRL does (benchmarks' baseline; bisecting)
-        self.share_prompts = os.environ.get("GRPO_MATH_SHARED_PROMPTS", "1") != "0"
+        self.share_prompts = shared_prompts_from_env()
 
     # --- timing: each wrapper adds its phase to the step's sums ---------------------------------------------
     def training_step(self, model, inputs, num_items_in_batch=None):

@@ -71,3 +71,20 @@ def test_model_card_written(trained):
     assert "| xml_format | 1 |" in card and "| numeric_correctness | 2 |" in card  # reward summary rows
     assert "- **Hardware:** " in card and "- **Hours used:** " in card and "completions/s" in card
     assert "learning_rate" in card and "```yaml" in card
+
+
+def test_save_samples_false_keeps_completions_out_of_files_and_wandb(tiny_model_dir, tmp_path, monkeypatch):
+    from grpo_math.evaluate import callback
+
+    logged = []
+    monkeypatch.setattr(callback, "log_samples_to_wandb", lambda report, step: logged.append(step))
+    for save, out in ((False, tmp_path / "off"), (True, tmp_path / "on")):
+        recipe = load_recipe(["recipe=quickstart", "~warm_start", f"model.name_or_path={tiny_model_dir}",
+                              f"trainer.output_dir={out}", *TINY, "trainer.max_steps=1", f"eval.save_samples={save}"])  # fmt: skip
+        run(recipe)
+        files = sorted(p.name for p in (out / "eval").iterdir())
+        if save:
+            assert files == ["step_0.json", "step_0.samples.jsonl", "step_1.json", "step_1.samples.jsonl"]
+            assert logged == [0, 1]
+        else:
+            assert files == ["step_0.json", "step_1.json"] and logged == []

@@ -69,7 +69,8 @@ class EvalCallback(TrainerCallback):
         self.steps.append(state.global_step)
         if state.is_world_process_zero:
             write_report(report, step_file(args.output_dir, state.global_step), samples=self.recipe.eval.save_samples)
-            log_samples_to_wandb(report, state.global_step)
+            if self.recipe.eval.save_samples:
+                log_samples_to_wandb(report, state.global_step)
         logs = {f"eval_{name}/{key}": v for name, m in report["datasets"].items() for key, v in m.items()
                 if key not in NOT_LOGGED}  # fmt: skip
         # Trainer.log, not GRPOTrainer.log: GRPO's would fold in (and clear) the training metrics it is averaging
