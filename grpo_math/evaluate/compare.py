@@ -24,13 +24,13 @@ def read_samples(path) -> dict[str, list[dict]]:
     for number, line in enumerate(path.read_text().splitlines(), 1):
         try:
             record = json.loads(line)
-            sets.setdefault(record["dataset"], []).append(record)
-            _ = record["question"], record["correct"]
+            name, _, _ = record["dataset"], record["question"], record["correct"]
         except (ValueError, KeyError, TypeError):
             raise RecipeError(
                 f"{path}:{number} is not an evaluation sample record (dataset, question, correct): pass a "
                 "*.samples.jsonl file that an evaluation wrote"
             ) from None
+        sets.setdefault(name, []).append(record)
     return sets
 
 
