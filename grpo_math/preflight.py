@@ -46,10 +46,17 @@ def where_generation_runs(config) -> str:
 
 
 def precision(recipe, config) -> str:
-    if config.bf16 or config.fp16:
-        return "bf16 mixed precision" if config.bf16 else "fp16 mixed precision"
-    asked = [k for k in ("bf16", "fp16") if recipe.trainer.get(k)]
-    return f"fp32 ({asked[0]} asked for, but no CUDA device here)" if asked else "fp32"
+    from grpo_math.model import cuda_available
+
+    if config.fp16:
+        return "fp16 mixed precision"
+    if config.bf16:
+        return "bf16 mixed precision" if cuda_available() else "bf16 autocast on the CPU (it has AMX), fp32 weights"
+    if recipe.trainer.get("fp16"):
+        return "fp32 (fp16 asked for, but no CUDA device here)"
+    if recipe.trainer.get("bf16"):
+        return "fp32 (bf16 asked for, but no CUDA device and no AMX on this CPU, where bf16 is slower)"
+    return "fp32"
 
 
 def check(plan, dry_run: bool) -> None:

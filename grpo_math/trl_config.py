@@ -3,7 +3,7 @@
 import os
 
 from grpo_math.errors import RecipeError
-from grpo_math.model import fall_back_to_fp32_on_cpu
+from grpo_math.model import cpu_precision
 from grpo_math.recipe import trl_config_class
 from grpo_math.trainer_checks import check_trainer_values, undo_yaml_booleans
 
@@ -22,7 +22,7 @@ def build_trl_config(recipe):
     check_trainer_values(trainer, cls)  # types and ranges TRL would accept and fail on (or train wrongly) later
     if recipe.task == "grpo":
         _check_group_divisibility(trainer)
-    trainer = fall_back_to_fp32_on_cpu(trainer)
+    trainer = cpu_precision(trainer)
     trainer = _cpu_processes(trainer)
     trainer.setdefault("output_dir", output_dir_of(recipe))
     try:

@@ -8,6 +8,7 @@ Trainer.evaluate's metrics).
 """
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from transformers import Trainer, TrainerCallback
@@ -16,6 +17,22 @@ from grpo_math.callbacks.wandb_run import log_to_wandb
 from grpo_math.evaluate.runner import check_eval, evaluate, hf_generator, load_eval_problems, write_report
 
 NOT_LOGGED = ("n", "k", "prompt")  # in the JSON only: they do not change during a run
+
+
+@contextmanager
+def without_training_autocast(model):
+    """The model's own forward while evaluating: accelerate wraps a mixed-precision run's forward in autocast (bf16 on
+    a GPU, or a CPU with AMX), and the baselines (grpo_math.evaluate.stages) are scored on a freshly loaded model
+    without it, so the step-N scores must be too, or a paired difference would partly be the precision's."""
+    autocast_forward, own_forward = model.__dict__.get("forward"), model.__dict__.get("_original_forward")
+    if autocast_forward is None or own_forward is None:
+        yield
+        return
+    model.forward = own_forward
+    try:
+        yield
+    finally:
+        model.forward = autocast_forward
 
 
 def step_file(output_dir, step: int) -> Path:
@@ -54,9 +71,12 @@ class EvalCallback(TrainerCallback):
 
         trainer, start = self.trainer, time.perf_counter()
         # Every process evaluates its share (ZeRO-3/FSDP generation is collective); the main process writes.
-        with unwrap_model_for_generation(
-            trainer.model_wrapped, trainer.accelerator, gather_deepspeed3_params=args.ds3_gather_for_generation
-        ) as model:
+        with (
+            unwrap_model_for_generation(
+                trainer.model_wrapped, trainer.accelerator, gather_deepspeed3_params=args.ds3_gather_for_generation
+            ) as model,
+            without_training_autocast(model),
+        ):
             was_training = model.training
             model.eval()  # no dropout; torch.no_grad() is inside generate_hf
             try:
