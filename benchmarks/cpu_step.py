@@ -53,8 +53,10 @@ LEVERS = {
     ],
     "new": [],  # recipes/quickstart.yaml as it stands
     # the recipe with bf16 autocast (fp32 weights); grpo_math.model.cpu_precision turns it on only on a CPU with AMX,
-    # elsewhere this lever runs fp32. Its fractions are against the same fp32 bounds as the others' (a yardstick:
-    # bf16 reads half the weight bytes per decode step, and AMX's bf16 matmul peak is well above fp32's)
+    # elsewhere this lever runs fp32. Measured on an AMX Xeon in two alternating runs (new,bf16,new,bf16): 0.93-1.15x
+    # fp32's step time, no faster, against 1.3x for the isolated passes (benchmarks/cpu_levers.py); not in the recipe.
+    # Its fractions are against the same fp32 bounds as the other levers' (a yardstick: bf16 reads half the weight
+    # bytes per decode step, and AMX's bf16 matmul peak is well above fp32's)
     "bf16": ["trainer.bf16=true"],
     "unshared": ["GRPO_MATH_SHARED_PROMPTS=0"],  # the recipe, each row's prompt read in full
     # the reference's XML system prompt instead of the recipe's 4 words: 53 prompt tokens instead of 26, re-read by

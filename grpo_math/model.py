@@ -35,8 +35,9 @@ def cpu_has_amx() -> bool:
 def cpu_precision(trainer_cfg: dict) -> dict:
     """Mixed precision on a CPU-only machine: bf16 autocast where the recipe asks for it and the CPU has AMX, else fp32.
 
-    Measured on the quickstart's batch (benchmarks/cpu_levers.py): on a Xeon with AMX, bf16 autocast runs the
-    training pass 1.6x and generation 1.3x as fast as fp32; on one with avx512_bf16 but no AMX it was ~1.8x slower.
+    Measured on the quickstart's batch: on a Xeon with AMX, bf16 autocast ran the isolated training pass and generate
+    call 1.3x as fast as fp32 (benchmarks/cpu_levers.py), though the whole GRPO step was no faster
+    (benchmarks/cpu_step.py); on a CPU with avx512_bf16 but no AMX a forward+backward took 19 s instead of 10.5.
     fp16 has no fast CPU path at all. TRL's configs default bf16 to True (for GPUs), so a recipe that is silent
     trains in fp32 here: the same numbers on every CPU unless the recipe opts in.
     """
