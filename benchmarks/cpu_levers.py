@@ -19,7 +19,7 @@ import argparse
 import statistics
 import time
 
-from quickstart_batch import MODEL_HELP, quickstart_batch
+from quickstart_batch import MODEL_HELP, quickstart_batch, sampled_rows
 
 
 def cpu_bf16_support() -> str:
@@ -47,16 +47,7 @@ def training_pass(args, recipe, model, tokenizer, prompts):
 
     from grpo_math.shared_prompt_pass import completion_logps_sharing_prompts
 
-    torch.manual_seed(0)
-    with torch.no_grad():
-        out = model.generate(**prompts, do_sample=True, temperature=recipe.trainer.temperature, top_k=0, top_p=1.0,
-                             max_new_tokens=recipe.trainer.max_completion_length, pad_token_id=tokenizer.pad_token_id)  # fmt: skip
-    completion = out[:, prompts["input_ids"].shape[1] :]
-    is_eos = completion == tokenizer.eos_token_id
-    first_eos = torch.where(is_eos.any(1), is_eos.int().argmax(1), completion.shape[1])
-    mask_c = (torch.arange(completion.shape[1]) <= first_eos[:, None]).long()
-    ids, mask = torch.cat([prompts["input_ids"], completion], 1), torch.cat([prompts["attention_mask"], mask_c], 1)
-    keep = completion.shape[1]
+    ids, mask, mask_c, keep = sampled_rows(recipe, model, tokenizer, prompts)
     add_fused_lm_head(model, temperature=recipe.trainer.temperature, outputs=("log_probs", "entropy"))
     model.train()
     advantages = torch.randn(ids.shape[0], 1, generator=torch.Generator().manual_seed(1))

@@ -35,3 +35,22 @@ def quickstart_batch(model_dir: str | None, prompts: int, group: int):
     batch = tokenizer([t for t in texts for _ in range(group)], add_special_tokens=False, padding=True,
                       padding_side="left", return_tensors="pt")  # fmt: skip
     return recipe, path, tokenizer, model, batch
+
+
+def sampled_rows(recipe, model, tokenizer, prompts):
+    """The batch's rows as GRPO trains them: completions the model samples at the recipe's temperature (seed 0),
+    appended to the prompts. Returns (ids, attention mask, completion mask, completion length); the completion mask
+    is TRL's: up to and including the first end-of-sequence token."""
+    import torch
+
+    torch.manual_seed(0)
+    with torch.no_grad():
+        out = model.generate(**prompts, do_sample=True, temperature=recipe.trainer.temperature, top_k=0, top_p=1.0,
+                             max_new_tokens=recipe.trainer.max_completion_length, pad_token_id=tokenizer.pad_token_id)  # fmt: skip
+    completion = out[:, prompts["input_ids"].shape[1] :]
+    is_eos = completion == tokenizer.eos_token_id
+    first_eos = torch.where(is_eos.any(1), is_eos.int().argmax(1), completion.shape[1])
+    completion_mask = (torch.arange(completion.shape[1]) <= first_eos[:, None]).long()
+    ids = torch.cat([prompts["input_ids"], completion], 1)
+    mask = torch.cat([prompts["attention_mask"], completion_mask], 1)
+    return ids, mask, completion_mask, completion.shape[1]

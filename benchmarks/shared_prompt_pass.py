@@ -16,7 +16,7 @@ import statistics
 import time
 from types import SimpleNamespace
 
-from quickstart_batch import MODEL_HELP, quickstart_batch
+from quickstart_batch import MODEL_HELP, quickstart_batch, sampled_rows
 
 
 def main():
@@ -35,18 +35,7 @@ def main():
     from grpo_math.shared_prompt_pass import completion_logps_sharing_prompts
 
     recipe, path, tokenizer, model, prompts = quickstart_batch(args.model, args.prompts, args.group)
-    torch.manual_seed(0)
-    with torch.no_grad():
-        out = model.generate(**prompts, do_sample=True, temperature=recipe.trainer.temperature, top_k=0, top_p=1.0,
-                             max_new_tokens=recipe.trainer.max_completion_length, pad_token_id=tokenizer.pad_token_id)  # fmt: skip
-    completion = out[:, prompts["input_ids"].shape[1] :]
-    # TRL's completion mask: up to and including the first end-of-sequence token
-    is_eos = completion == tokenizer.eos_token_id
-    first_eos = torch.where(is_eos.any(1), is_eos.int().argmax(1), completion.shape[1])
-    completion_mask = (torch.arange(completion.shape[1]) <= first_eos[:, None]).long()
-    ids = torch.cat([prompts["input_ids"], completion], 1)
-    mask = torch.cat([prompts["attention_mask"], completion_mask], 1)
-    keep = completion.shape[1]
+    ids, mask, completion_mask, keep = sampled_rows(recipe, model, tokenizer, prompts)
 
     add_fused_lm_head(model, temperature=recipe.trainer.temperature, outputs=("log_probs", "entropy"))
     if args.lora:
