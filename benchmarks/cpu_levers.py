@@ -9,7 +9,8 @@ Each lever against its fp32 peer, measured in the same run, alternating, nothing
            ratio to fp32 and the mean and largest log-probability differences from fp32 over the real completion
            tokens (bf16 keeps 8 bits of mantissa).
   generate the quickstart's completions (max_completion_length new tokens, sampled): the model's `generate` in fp32,
-           under bf16 autocast, and transformers' continuous batching (`generate_batch`, TRL's
+           under bf16 autocast (one region around the call, as the trainer does: the bf16 copy of each weight is
+           made once per call, not at every decode step), and transformers' continuous batching (`generate_batch`, TRL's
            use_transformers_continuous_batching); tokens per second and the ratio to fp32.
 The CPU's bf16 support is printed first: without AMX, bf16 matrix products have no native instructions to run on.
 """

@@ -87,9 +87,9 @@ def test_evaluation_runs_without_the_training_autocast(tiny_model_dir):
 
 
 def test_grpo_under_bf16_autocast_evaluates_like_a_fresh_fp32_model(tiny_model_dir, tmp_path, cpu, monkeypatch):
-    """A whole tiny run with bf16 autocast: GRPO samples under autocast, the model keeps fp32 weights, and the
-    evaluations run the model's own fp32 forward, giving the completions a freshly loaded fp32 copy of the same
-    weights gives."""
+    """A whole tiny run with bf16 autocast: generation runs inside one autocast region (weights cast once per call),
+    the model keeps fp32 weights, and the evaluations run the model's own fp32 forward, giving the completions a
+    freshly loaded fp32 copy of the same weights gives."""
     from accelerate.state import AcceleratorState
     from transformers import AutoModelForCausalLM
     from trl import GRPOTrainer
@@ -100,28 +100,17 @@ def test_grpo_under_bf16_autocast_evaluates_like_a_fresh_fp32_model(tiny_model_d
     from grpo_math.train import run
 
     cpu(True)
-    generating, evaluating = [], []  # torch's CPU autocast state each time the LM head runs, in each kind of call
-
-    def at_the_head(model, into):
-        head = model.get_output_embeddings()
-        return head.register_forward_pre_hook(lambda m, a: into.append(torch.is_autocast_enabled("cpu")))
-
+    generating, evaluating = [], []  # torch's CPU autocast state, when generation starts / inside eval forwards
     trl_generate = GRPOTrainer._generate  # TRL's, which GRPOMathTrainer._generate wraps
-
-    def spying_generate(self, prompts):
-        hook = at_the_head(self.model, generating)
-        try:
-            return trl_generate(self, prompts)
-        finally:
-            hook.remove()
-
-    monkeypatch.setattr(GRPOTrainer, "_generate", spying_generate)
+    monkeypatch.setattr(GRPOTrainer, "_generate", lambda self, prompts: (
+        generating.append(torch.is_autocast_enabled("cpu")), trl_generate(self, prompts))[1])  # fmt: skip
 
     def spying(model, tokenizer, eval_cfg):
         generate = hf_generator(model, tokenizer, eval_cfg)
 
         def spied(prompts, desc):
-            hook = at_the_head(model, evaluating)
+            head = model.get_output_embeddings()
+            hook = head.register_forward_pre_hook(lambda m, a: evaluating.append(torch.is_autocast_enabled("cpu")))
             try:
                 return generate(prompts, desc)
             finally:
@@ -145,8 +134,8 @@ def test_grpo_under_bf16_autocast_evaluates_like_a_fresh_fp32_model(tiny_model_d
     finally:
         AcceleratorState._reset_state(True)
     assert trainer.state.global_step == 2
-    assert generating and all(generating)  # GRPO's sampling runs in bf16 (accelerate's autocast forward)
-    assert evaluating and not any(evaluating)  # ... and the evaluations (steps 0 and 2) in fp32
+    assert generating and all(generating)  # TRL's generate call runs inside the outer autocast region
+    assert evaluating and not any(evaluating)  # ... and the evaluations (steps 0 and 2) outside any
     assert all(p.dtype == torch.float32 for p in trainer.model.parameters())
     logged = [e for e in trainer.state.log_history if "loss" in e]
     assert len(logged) == 2 and all(torch.isfinite(torch.tensor(e["loss"])) for e in logged)
