@@ -10,7 +10,8 @@ Each lever against its fp32 peer, measured in the same run, alternating, nothing
            tokens (bf16 keeps 8 bits of mantissa).
   generate the quickstart's completions (max_completion_length new tokens, sampled): the model's `generate` in fp32,
            under bf16 autocast (one region around the call, as the trainer does: the bf16 copy of each weight is
-           made once per call, not at every decode step), and transformers' continuous batching (`generate_batch`, TRL's
+           made once per call, not at every decode step), bf16 autocast entered per forward only (accelerate's
+           wrapper without that region), and transformers' continuous batching (`generate_batch`, TRL's
            use_transformers_continuous_batching); tokens per second and the ratio to fp32.
 The CPU's bf16 support is printed first: without AMX, bf16 matrix products have no native instructions to run on.
 """
@@ -104,7 +105,24 @@ def generation(args, recipe, model, tokenizer, prompts):
 
         return go
 
-    sides = {"fp32 generate": hf("fp32"), "bf16 autocast": hf("bf16")}
+    def per_forward():
+        """bf16 autocast entered by each forward only, as accelerate's mixed-precision wrapper does: with no region
+        around the call, autocast drops its bf16 weight copies after every decode step."""
+        own = model.forward
+
+        def forward(*args, **kwargs):
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return own(*args, **kwargs)
+
+        model.forward = forward
+        try:
+            with torch.no_grad():
+                out = model.generate(**prompts, **sample)[:, prompts["input_ids"].shape[1] :]
+        finally:
+            del model.forward
+        return int(((out != tokenizer.pad_token_id) | (out == tokenizer.eos_token_id)).sum())
+
+    sides = {"fp32 generate": hf("fp32"), "bf16 autocast": hf("bf16"), "bf16 per forward": per_forward}
     if "continuous" not in args.skip:
         from transformers import GenerationConfig
 
