@@ -11,7 +11,8 @@ Each lever against its fp32 peer, measured in the same run, alternating, nothing
   generate the quickstart's completions (max_completion_length new tokens, sampled): the model's `generate` in fp32,
            under bf16 autocast (one region around the call, as the trainer does: the bf16 copy of each weight is
            made once per call, not at every decode step), bf16 autocast entered per forward only (accelerate's
-           wrapper without that region), and transformers' continuous batching (`generate_batch`, TRL's
+           wrapper without that region), bf16 with every weight frozen (a LoRA base), and transformers' continuous
+           batching (`generate_batch`, TRL's
            use_transformers_continuous_batching); tokens per second and the ratio to fp32.
 The CPU's bf16 support is printed first: without AMX, bf16 matrix products have no native instructions to run on.
 """
@@ -122,7 +123,19 @@ def generation(args, recipe, model, tokenizer, prompts):
             del model.forward
         return int(((out != tokenizer.pad_token_id) | (out == tokenizer.eos_token_id)).sum())
 
-    sides = {"fp32 generate": hf("fp32"), "bf16 autocast": hf("bf16"), "bf16 per forward": per_forward}
+    def frozen():
+        """bf16 in one region with every weight frozen, as a LoRA base is: autocast keeps bf16 copies only of weights
+        that require grad, so frozen ones are cast again at every use."""
+        for p in model.parameters():
+            p.requires_grad_(False)
+        try:
+            return hf("bf16")()
+        finally:
+            for p in model.parameters():
+                p.requires_grad_(True)
+
+    sides = {"fp32 generate": hf("fp32"), "bf16 autocast": hf("bf16"), "bf16 per forward": per_forward,
+             "bf16 frozen weights": frozen}  # fmt: skip
     if "continuous" not in args.skip:
         from transformers import GenerationConfig
 
