@@ -25,9 +25,12 @@ from quickstart_batch import MODEL_HELP, quickstart_batch, sampled_rows
 
 
 def cpu_bf16_support() -> str:
+    """What grpo_math.model.cpu_precision decides on (AMX), and avx512_bf16 beside it."""
     import torch
 
-    amx, avx512_bf16 = torch.cpu._is_amx_tile_supported(), torch.cpu._is_avx512_bf16_supported()
+    from grpo_math.model import cpu_has_amx
+
+    amx, avx512_bf16 = cpu_has_amx(), torch.cpu._is_avx512_bf16_supported()
     return f"AMX tiles: {'yes' if amx else 'no'}, avx512_bf16: {'yes' if avx512_bf16 else 'no'}"
 
 
