@@ -1,4 +1,5 @@
-"""Issue 12's remaining CPU levers on the quickstart's batch: bf16 autocast, torch.compile, continuous batching.
+"""Issue 12's remaining CPU levers on the quickstart's batch: bf16 autocast, torch.compile, continuous batching,
+inverse-CDF sampling.
 
     python benchmarks/cpu_levers.py [--model DIR] [--prompts 2] [--group 8] [--repeats 4] [--skip compile,...]
 
@@ -8,8 +9,10 @@ Each lever against its fp32 peer, measured in the same run, alternating, nothing
            and through torch.compile (inductor; its compile time printed apart). Each prints its median seconds, the
            ratio to fp32 and the mean and largest log-probability differences from fp32 over the real completion
            tokens (bf16 keeps 8 bits of mantissa).
-  generate the quickstart's completions (max_completion_length new tokens, sampled): the model's `generate` in fp32,
-           under bf16 autocast (one region around the call, as the trainer does: the bf16 copy of each weight is
+  generate the quickstart's completions (max_completion_length new tokens, sampled): the model's `generate` in fp32
+           (tokens drawn by torch.multinomial, as transformers does), in fp32 with each token drawn by inverse CDF
+           (grpo_math.cpu_sampling, as the trainer does on a CPU; the bf16 sides draw with torch.multinomial), under
+           bf16 autocast (one region around the call, as the trainer does: the bf16 copy of each weight is
            made once per call, not at every decode step), bf16 autocast entered per forward only (accelerate's
            wrapper without that region), bf16 with every weight frozen (a LoRA base), and transformers' continuous
            batching (`generate_batch`, TRL's
@@ -22,6 +25,8 @@ import statistics
 import time
 
 from quickstart_batch import MODEL_HELP, quickstart_batch, sampled_rows
+
+from grpo_math.cpu_sampling import tokens_by_inverse_cdf
 
 
 def cpu_bf16_support() -> str:
@@ -101,9 +106,13 @@ def generation(args, recipe, model, tokenizer, prompts):
     model.eval()
     tokens = {}
 
-    def hf(precision):
+    def hf(precision, inverse_cdf=False):
         def go():
-            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            with (
+                torch.no_grad(),
+                torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"),
+                tokens_by_inverse_cdf(inverse_cdf),
+            ):
                 out = model.generate(**prompts, **sample)[:, prompts["input_ids"].shape[1] :]
             return int(((out != tokenizer.pad_token_id) | (out == tokenizer.eos_token_id)).sum())
 
@@ -137,8 +146,8 @@ def generation(args, recipe, model, tokenizer, prompts):
             for p in model.parameters():
                 p.requires_grad_(True)
 
-    sides = {"fp32 generate": hf("fp32"), "bf16 autocast": hf("bf16"), "bf16 per forward": per_forward,
-             "bf16 frozen weights": frozen}  # fmt: skip
+    sides = {"fp32 generate": hf("fp32"), "fp32 inverse CDF": hf("fp32", inverse_cdf=True), "bf16 autocast": hf("bf16"),
+             "bf16 per forward": per_forward, "bf16 frozen weights": frozen}  # fmt: skip
     if "continuous" not in args.skip:
         from transformers import GenerationConfig
 

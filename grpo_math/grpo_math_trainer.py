@@ -7,8 +7,9 @@ per-step metrics, so they are averaged, logged and sent to W&B/TensorBoard like 
 Callbacks that want the batch's rows (the completion table) implement `on_completions(args, state, rows)`.
 With a recipe's `dynamic_sampling` section, groups that all scored the same are dropped and refilled with fresh
 prompts (grpo_math.dynamic_sampling) before TRL buffers the batch. When transformers generates, each group's prompt
-is prefilled once (grpo_math.shared_prefill) and LoRA adapters are merged for the call; the training pass reads each
-group's prompt once too (grpo_math.shared_prompt_pass).
+is prefilled once (grpo_math.shared_prefill), LoRA adapters are merged for the call, and on a CPU each sampled token
+is drawn by inverse CDF (grpo_math.cpu_sampling); the training pass reads each group's prompt once too
+(grpo_math.shared_prompt_pass).
 """
 
 import contextlib
@@ -21,22 +22,32 @@ from trl import GRPOTrainer
 
 from grpo_math.callbacks.completions import batch_quality, score_rows
 from grpo_math.callbacks.timing import StepClock, StepTimer
+from grpo_math.cpu_sampling import tokens_by_inverse_cdf
 from grpo_math.dynamic_sampling import RefillOrder, concat_batches, informative_groups, take_rows
 from grpo_math.errors import RecipeError
 from grpo_math.shared_prefill import prompts_shared
 from grpo_math.shared_prompt_pass import completion_logps_sharing_prompts
 
 SHARE_ENV = "GRPO_MATH_SHARED_PROMPTS"
+INVERSE_CDF_ENV = "GRPO_MATH_INVERSE_CDF"
+
+
+def switch_from_env(name: str, off_means: str) -> bool:
+    """An on/off environment switch, on by default; for the benchmarks' baseline (TRL's way) and for bisecting."""
+    value = os.environ.get(name, "1")
+    if value not in ("0", "1"):
+        raise RecipeError(f"{name}={value!r} must be 0 ({off_means}) or 1 (default)")
+    return value == "1"
 
 
 def shared_prompts_from_env() -> bool:
-    """GRPO_MATH_SHARED_PROMPTS=0 reads each row's prompt in full, as TRL does (benchmarks' baseline; bisecting)."""
-    value = os.environ.get(SHARE_ENV, "1")
-    if value not in ("0", "1"):
-        raise RecipeError(
-            f"{SHARE_ENV}={value!r} must be 0 (each row's prompt read in full, as TRL does) or 1 (default)"
-        )
-    return value == "1"
+    """GRPO_MATH_SHARED_PROMPTS=0 reads each row's prompt in full, as TRL does."""
+    return switch_from_env(SHARE_ENV, "each row's prompt read in full, as TRL does")
+
+
+def inverse_cdf_from_env() -> bool:
+    """GRPO_MATH_INVERSE_CDF=0 draws sampled tokens with torch.multinomial, as transformers does."""
+    return switch_from_env(INVERSE_CDF_ENV, "sampled tokens drawn with torch.multinomial, as transformers does")
 
 
 class GRPOMathTrainer(GRPOTrainer):
@@ -52,6 +63,7 @@ class GRPOMathTrainer(GRPOTrainer):
         # Fresh prompts for refills: their own seeded order per rank (saved with each checkpoint)
         self._refills = RefillOrder(len(self.train_dataset), self.args.seed + 7919 * self.accelerator.process_index)
         self.share_prompts = shared_prompts_from_env()
+        self.inverse_cdf = inverse_cdf_from_env() and self.accelerator.device.type == "cpu"
 
     # --- timing: each wrapper adds its phase to the step's sums ---------------------------------------------
     def training_step(self, model, inputs, num_items_in_batch=None):
@@ -68,6 +80,7 @@ class GRPOMathTrainer(GRPOTrainer):
             # call, not at every decode step as accelerate's per-forward autocast alone does. Measured on the
             # quickstart batch (benchmarks/cpu_levers.py, AMX CPU): 0.66x fp32's generation rate without, 1.34x with.
             self.accelerator.autocast(),
+            tokens_by_inverse_cdf(self.inverse_cdf and self._transformers_generate()),
         ):
             out = super()._generate(prompts)
         if self.model.training:

@@ -45,6 +45,7 @@ def generate_hf(
     from tqdm.auto import tqdm
     from transformers import GenerationConfig
 
+    from grpo_math.cpu_sampling import tokens_by_inverse_cdf
     from grpo_math.shared_prefill import generate_sharing_prompts
 
     sampling = temperature > 0
@@ -68,7 +69,7 @@ def generate_hf(
         batch = order[start : start + batch_size]
         inputs = tokenizer.pad({"input_ids": [encoded[i] for i in batch]}, padding_side="left", return_tensors="pt")
         inputs = {name: t.to(model.device).repeat_interleave(k, dim=0) for name, t in inputs.items()}
-        with torch.no_grad():
+        with torch.no_grad(), tokens_by_inverse_cdf(sampling and model.device.type == "cpu"):
             out = generate(**inputs, generation_config=config)
         generated = out[:, inputs["input_ids"].shape[1] :].tolist()
         for row, ids in enumerate(generated):
