@@ -16,8 +16,9 @@ Measured in one run, nothing else running (take the figures only from an idle ma
 Levers are override sets on recipes/quickstart.yaml; `today` restores the settings before the faster step and, with
 GRPO_MATH_SHARED_PROMPTS=0, reads each row's prompt in full as TRL does (the other levers read each group's prompt
 once, in generation's prefill and in the training pass: benchmarks/shared_prefill.py and
-benchmarks/shared_prompt_pass.py measure those alone) and, with GRPO_MATH_INVERSE_CDF=0, draws each sampled token
-with torch.multinomial as transformers does (benchmarks/cpu_levers.py measures inverse CDF alone).
+benchmarks/shared_prompt_pass.py measure those alone), with GRPO_MATH_INVERSE_CDF=0, draws each sampled token with
+torch.multinomial as transformers does (benchmarks/cpu_levers.py measures inverse CDF alone), and with
+GRPO_MATH_KEEP_HEAP=0 keeps glibc's heap defaults (grpo_math.cpu_heap; the `glibc_heap` lever measures it alone).
 """
 
 import argparse
@@ -37,9 +38,9 @@ sys.path.insert(0, str(ROOT))
 TODAY = ["~model.lora", "~dynamic_sampling", "trainer.learning_rate=5e-6", "trainer.per_device_train_batch_size=16",
          "trainer.num_generations=8", "trainer.temperature=0.7", "~data.system_prompt"]  # fmt: skip
 LEVERS = {
-    "today": [*TODAY, "GRPO_MATH_SHARED_PROMPTS=0", "GRPO_MATH_INVERSE_CDF=0"],  # full fine-tuning, 2 prompts x 8,
-    # every group trained, the reference's system prompt, each row's prompt read in full, tokens drawn by
-    # torch.multinomial
+    "today": [*TODAY, "GRPO_MATH_SHARED_PROMPTS=0", "GRPO_MATH_INVERSE_CDF=0", "GRPO_MATH_KEEP_HEAP=0"],  # full
+    # fine-tuning, 2 prompts x 8, every group trained, the reference's system prompt, each row's prompt read in full,
+    # tokens drawn by torch.multinomial, glibc's default heap
     "lora": [*TODAY, "model.lora.r=16", "trainer.learning_rate=5e-5"],
     "big_batch": [*TODAY, "trainer.per_device_train_batch_size=32"],  # one generate call for 4 prompts x 8
     # sampling from the 50 likeliest tokens, not all 49,152: multinomial's exponential_ over the whole vocabulary
@@ -62,6 +63,7 @@ LEVERS = {
     "bf16": ["trainer.bf16=true"],
     "unshared": ["GRPO_MATH_SHARED_PROMPTS=0"],  # the recipe, each row's prompt read in full
     "multinomial": ["GRPO_MATH_INVERSE_CDF=0"],  # the recipe, sampled tokens drawn by torch.multinomial
+    "glibc_heap": ["GRPO_MATH_KEEP_HEAP=0"],  # the recipe, freed memory handed back to the kernel (glibc's defaults)
     # the reference's XML system prompt instead of the recipe's 4 words: 53 prompt tokens instead of 26, re-read by
     # every row's training pass
     "xml_prompt": ["~data.system_prompt"],

@@ -24,30 +24,9 @@ from grpo_math.callbacks.completions import batch_quality, score_rows
 from grpo_math.callbacks.timing import StepClock, StepTimer
 from grpo_math.cpu_sampling import tokens_by_inverse_cdf
 from grpo_math.dynamic_sampling import RefillOrder, concat_batches, informative_groups, take_rows
-from grpo_math.errors import RecipeError
 from grpo_math.shared_prefill import prompts_shared
 from grpo_math.shared_prompt_pass import completion_logps_sharing_prompts
-
-SHARE_ENV = "GRPO_MATH_SHARED_PROMPTS"
-INVERSE_CDF_ENV = "GRPO_MATH_INVERSE_CDF"
-
-
-def switch_from_env(name: str, off_means: str) -> bool:
-    """An on/off environment switch, on by default; for the benchmarks' baseline (TRL's way) and for bisecting."""
-    value = os.environ.get(name, "1")
-    if value not in ("0", "1"):
-        raise RecipeError(f"{name}={value!r} must be 0 ({off_means}) or 1 (default)")
-    return value == "1"
-
-
-def shared_prompts_from_env() -> bool:
-    """GRPO_MATH_SHARED_PROMPTS=0 reads each row's prompt in full, as TRL does."""
-    return switch_from_env(SHARE_ENV, "each row's prompt read in full, as TRL does")
-
-
-def inverse_cdf_from_env() -> bool:
-    """GRPO_MATH_INVERSE_CDF=0 draws sampled tokens with torch.multinomial, as transformers does."""
-    return switch_from_env(INVERSE_CDF_ENV, "sampled tokens drawn with torch.multinomial, as transformers does")
+from grpo_math.switches import INVERSE_CDF, SHARED_PROMPTS, switched_on
 
 
 class GRPOMathTrainer(GRPOTrainer):
@@ -62,8 +41,8 @@ class GRPOMathTrainer(GRPOTrainer):
         self.max_refills = max_refills  # preflight checked it: whole groups on every process
         # Fresh prompts for refills: their own seeded order per rank (saved with each checkpoint)
         self._refills = RefillOrder(len(self.train_dataset), self.args.seed + 7919 * self.accelerator.process_index)
-        self.share_prompts = shared_prompts_from_env()
-        self.inverse_cdf = inverse_cdf_from_env() and self.accelerator.device.type == "cpu"
+        self.share_prompts = switched_on(SHARED_PROMPTS)
+        self.inverse_cdf = switched_on(INVERSE_CDF) and self.accelerator.device.type == "cpu"
 
     # --- timing: each wrapper adds its phase to the step's sums ---------------------------------------------
     def training_step(self, model, inputs, num_items_in_batch=None):

@@ -43,6 +43,7 @@ def make_plan(recipe) -> Plan:
 def run(recipe, task: str, execute, dry_run: bool = False):
     """Plan, check, then `execute(plan, interruption)` (or print the plan and stop, for a dry run)."""
     from grpo_math import preflight
+    from grpo_math.cpu_heap import keep_heap_when_training_on_cpu
     from grpo_math.interrupt import Interruption
     from grpo_math.recipe import LAUNCHERS, save_recipe
     from grpo_math.report import dry_run_report
@@ -61,5 +62,6 @@ def run(recipe, task: str, execute, dry_run: bool = False):
     if PartialState().is_main_process:
         print(preflight.summary(recipe, plan.config))
         save_recipe(recipe, plan.config.output_dir)
+    keep_heap_when_training_on_cpu()  # freed activations and gradients stay in the process: fewer page faults
     with Interruption() as interruption:  # SIGTERM/SIGINT from here on: checkpoint at the step's end, then stop
         return execute(plan, interruption)

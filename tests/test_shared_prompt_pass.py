@@ -140,17 +140,3 @@ def test_a_grpo_run_trains_with_each_prompt_read_once(tiny_model_dir, tmp_path, 
     else:
         assert shared and all(shared) and prefilled and all(prefilled)
     assert all(torch.isfinite(torch.tensor(e["loss"])) for e in trainer.state.log_history if "loss" in e)
-
-
-@pytest.mark.parametrize("value", ["false", "no", ""])
-def test_an_unreadable_switch_is_refused_in_one_line(value, monkeypatch):
-    from grpo_math.errors import RecipeError
-    from grpo_math.grpo_math_trainer import shared_prompts_from_env
-
-    monkeypatch.setenv("GRPO_MATH_SHARED_PROMPTS", value)
-    with pytest.raises(RecipeError, match="must be 0 .* or 1"):
-        shared_prompts_from_env()
-    monkeypatch.setenv("GRPO_MATH_SHARED_PROMPTS", "0")
-    assert shared_prompts_from_env() is False
-    monkeypatch.delenv("GRPO_MATH_SHARED_PROMPTS")
-    assert shared_prompts_from_env() is True
