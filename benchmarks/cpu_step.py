@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TODAY = ["~model.lora", "~dynamic_sampling", "trainer.learning_rate=5e-6", "trainer.per_device_train_batch_size=16",
-         "trainer.num_generations=8", "trainer.temperature=0.7", "~data.system_prompt"]  # fmt: skip
+         "trainer.num_generations=8", "trainer.temperature=0.7", "~data.system_prompt", "trainer.bf16=false"]  # fmt: skip
 LEVERS = {
     "today": [*TODAY, "GRPO_MATH_SHARED_PROMPTS=0", "GRPO_MATH_INVERSE_CDF=0", "GRPO_MATH_KEEP_HEAP=0"],  # full
     # fine-tuning, 2 prompts x 8, every group trained, the reference's system prompt, each row's prompt read in full,
@@ -55,12 +55,10 @@ LEVERS = {
         "dynamic_sampling.max_refills=2",
     ],
     "new": [],  # recipes/quickstart.yaml as it stands
-    # the recipe with bf16 autocast (fp32 weights); grpo_math.model.cpu_precision turns it on only on a CPU with AMX,
-    # elsewhere this lever runs fp32. Measured on an AMX Xeon in two alternating runs (new,bf16,new,bf16): 0.93-1.15x
-    # fp32's step time, no faster, against 1.3x for the isolated passes (benchmarks/cpu_levers.py); not in the recipe.
-    # Its fractions are against the same fp32 bounds as the other levers' (a yardstick: bf16 reads half the weight
-    # bytes per decode step, and AMX's bf16 matmul peak is well above fp32's)
-    "bf16": ["trainer.bf16=true"],
+    # the recipe in fp32: it asks for bf16 autocast, which grpo_math.model.cpu_precision turns on only on a CPU with
+    # AMX (elsewhere `new` runs fp32 too). The fractions of every lever are against the same fp32 bounds (a
+    # yardstick: bf16 reads half the weight bytes per decode step, and AMX's bf16 matmul peak is well above fp32's)
+    "fp32": ["trainer.bf16=false"],
     "unshared": ["GRPO_MATH_SHARED_PROMPTS=0"],  # the recipe, each row's prompt read in full
     "multinomial": ["GRPO_MATH_INVERSE_CDF=0"],  # the recipe, sampled tokens drawn by torch.multinomial
     "glibc_heap": ["GRPO_MATH_KEEP_HEAP=0"],  # the recipe, freed memory handed back to the kernel (glibc's defaults)

@@ -35,19 +35,17 @@ def cpu_has_amx() -> bool:
 def cpu_precision(trainer_cfg: dict) -> dict:
     """Mixed precision on a CPU-only machine: bf16 autocast where the recipe asks for it and the CPU has AMX, else fp32.
 
-    Measured on the quickstart's batch: on a Xeon with AMX, bf16 autocast ran the isolated training pass and generate
-    call 1.3x as fast as fp32 (benchmarks/cpu_levers.py), though the whole GRPO step was no faster
-    (benchmarks/cpu_step.py); on a CPU with avx512_bf16 but no AMX a forward+backward took 19 s instead of 10.5.
-    fp16 has no fast CPU path at all. TRL's configs default bf16 to True (for GPUs), so a recipe that is silent
-    trains in fp32 here: the same numbers on every CPU unless the recipe opts in.
+    Measured on the quickstart (an AMX Xeon, benchmarks/cpu_step.py, alternating with fp32 in one run): a GRPO step
+    1.22-1.26x as fast, its cold start's LoRA SFT 1.14-1.23x; on a CPU with avx512_bf16 but no AMX a forward+backward
+    took 19 s instead of 10.5. So bf16 on a CPU without AMX quietly trains in fp32, which preflight's precision line
+    states: a recipe can ask for bf16 and run its fastest on either. fp16 has no fast CPU path at all. TRL's configs
+    default bf16 to True (for GPUs), so a recipe that is silent trains in fp32 here.
     """
     if cuda_available():
         return trainer_cfg
     if trainer_cfg.get("fp16"):
         warnings.warn("no CUDA device: training in fp32 instead of fp16 mixed precision", stacklevel=2)
     bf16 = trainer_cfg.get("bf16") is True and cpu_has_amx()
-    if trainer_cfg.get("bf16") is True and not bf16:
-        warnings.warn("this CPU has no AMX, where bf16 autocast is slower than fp32: training in fp32", stacklevel=2)
     # transformers refuses bf16 without a GPU unless told the CPU is meant (use_cpu, which changes nothing else here)
     return {**trainer_cfg, "bf16": bf16, "fp16": False, **({"use_cpu": True} if bf16 else {})}
 

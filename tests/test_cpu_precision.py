@@ -26,9 +26,10 @@ def test_bf16_asked_on_a_cpu_with_amx_is_autocast(cpu):
             "bf16": True, "fp16": False, "use_cpu": True, "learning_rate": 1e-5}  # fmt: skip
 
 
-def test_bf16_asked_without_amx_trains_fp32_and_says_why(cpu):
-    cpu(False)
-    with pytest.warns(UserWarning, match="no AMX, where bf16 autocast is slower than fp32: training in fp32"):
+def test_bf16_asked_without_amx_trains_fp32_quietly(cpu):
+    cpu(False)  # the quickstart asks for bf16 on every CPU; preflight's precision line says what runs (below)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         assert cpu_precision({"bf16": True}) == {"bf16": False, "fp16": False}
 
 
@@ -54,8 +55,7 @@ def test_preflight_says_which_precision_runs(cpu):
     recipe = load_recipe(["recipe=quickstart", "trainer.bf16=true"])
     assert precision(recipe, build_trl_config(recipe)) == "bf16 autocast on the CPU (it has AMX), fp32 weights"
     cpu(False)
-    with pytest.warns(UserWarning, match="no AMX"):
-        config = build_trl_config(recipe)
+    config = build_trl_config(recipe)
     assert (
         precision(recipe, config)
         == "fp32 (bf16 asked for, but no CUDA device and no AMX on this CPU, where bf16 is slower)"
