@@ -35,8 +35,8 @@ def cpu_has_amx() -> bool:
 def cpu_precision(trainer_cfg: dict) -> dict:
     """Mixed precision on a CPU-only machine: bf16 autocast where the recipe asks for it and the CPU has AMX, else fp32.
 
-    Measured on the quickstart (an AMX Xeon, benchmarks/cpu_step.py, alternating with fp32 in one run): a GRPO step
-    1.22-1.26x as fast, its cold start's LoRA SFT 1.14-1.23x; on a CPU with avx512_bf16 but no AMX a forward+backward
+    Measured on the quickstart (an AMX Xeon, benchmarks/cpu_step.py, alternating with fp32, three runs): a GRPO step
+    1.22-1.32x as fast, its cold start's LoRA SFT 1.14-1.23x; on a CPU with avx512_bf16 but no AMX a forward+backward
     took 19 s instead of 10.5. So bf16 on a CPU without AMX quietly trains in fp32, which preflight's precision line
     states: a recipe can ask for bf16 and run its fastest on either. fp16 has no fast CPU path at all. TRL's configs
     default bf16 to True (for GPUs), so a recipe that is silent trains in fp32 here.
