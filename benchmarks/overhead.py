@@ -57,8 +57,9 @@ def main():
 
     ours_cmd = [sys.executable, "launch/grpo.py", "recipe=quickstart", *overrides, f"trainer.output_dir={tmp}/ours"]
     peer_cmd = [sys.executable, "benchmarks/plain_trl_grpo.py", model_dir, str(data), f"{tmp}/peer", str(args.steps)]
-    # bf16 as our side resolved it: TRL defaults bf16=True, which a plain script on a CPU must turn off by hand
-    peer_cmd.append(json.dumps({**shared, "report_to": "none", "bf16": config.bf16}))
+    # bf16 as our side resolved it: TRL defaults bf16=True, which a plain script on a CPU must turn off by hand, and
+    # bf16 autocast on a CPU (one with AMX) needs use_cpu, or transformers refuses it without a GPU
+    peer_cmd.append(json.dumps({**shared, "report_to": "none", "bf16": config.bf16, "use_cpu": config.use_cpu}))
     ours, peer = [], []
     for i in range(args.repeats):
         ours.append(timed(ours_cmd) / args.steps)
