@@ -7,7 +7,8 @@ draws one uniform number per row and binary-searches the row's cumulative sum (0
 a different random stream. benchmarks/cpu_levers.py measures it on a generate call.
 
 transformers calls `torch.multinomial` by its module path, so `tokens_by_inverse_cdf` swaps torch's function for
-the duration of a block; calls it does not serve (several samples, GPU tensors) go to torch's own.
+the duration of a block; calls it does not serve (several samples, GPU tensors) go to torch's own. GRPO's generation
+and sampled evaluations enter it where `inverse_cdf_on` their device (GRPO_MATH_INVERSE_CDF=0 turns both off).
 """
 
 import contextlib
@@ -37,6 +38,13 @@ def _multinomial(input, num_samples, replacement=False, *, generator=None, out=N
     if num_samples == 1 and out is None and input.device.type == "cpu" and input.dim() in (1, 2):
         return inverse_cdf_sample(input, generator)
     return _torch_multinomial(input, num_samples, replacement, generator=generator, out=out)
+
+
+def inverse_cdf_on(device) -> bool:
+    """Is inverse CDF for sampling on `device` (a CPU, unless GRPO_MATH_INVERSE_CDF=0)?"""
+    from grpo_math.switches import INVERSE_CDF, switched_on
+
+    return torch.device(device).type == "cpu" and switched_on(INVERSE_CDF)
 
 
 @contextlib.contextmanager

@@ -22,11 +22,11 @@ from trl import GRPOTrainer
 
 from grpo_math.callbacks.completions import batch_quality, score_rows
 from grpo_math.callbacks.timing import StepClock, StepTimer
-from grpo_math.cpu_sampling import tokens_by_inverse_cdf
+from grpo_math.cpu_sampling import inverse_cdf_on, tokens_by_inverse_cdf
 from grpo_math.dynamic_sampling import RefillOrder, concat_batches, informative_groups, take_rows
 from grpo_math.shared_prefill import prompts_shared
 from grpo_math.shared_prompt_pass import completion_logps_sharing_prompts
-from grpo_math.switches import INVERSE_CDF, SHARED_PROMPTS, switched_on
+from grpo_math.switches import SHARED_PROMPTS, switched_on
 
 
 class GRPOMathTrainer(GRPOTrainer):
@@ -42,7 +42,7 @@ class GRPOMathTrainer(GRPOTrainer):
         # Fresh prompts for refills: their own seeded order per rank (saved with each checkpoint)
         self._refills = RefillOrder(len(self.train_dataset), self.args.seed + 7919 * self.accelerator.process_index)
         self.share_prompts = switched_on(SHARED_PROMPTS)
-        self.inverse_cdf = switched_on(INVERSE_CDF) and self.accelerator.device.type == "cpu"
+        self.inverse_cdf = inverse_cdf_on(self.accelerator.device)
 
     # --- timing: each wrapper adds its phase to the step's sums ---------------------------------------------
     def training_step(self, model, inputs, num_items_in_batch=None):

@@ -134,3 +134,19 @@ def test_sampled_evaluation_takes_the_path(tiny_model_dir, embedded_tokenizer, m
     calls.clear()
     generate_hf(model, embedded_tokenizer, ["What is 2+3?"], k=1, temperature=0.0, max_new_tokens=3, progress=False)
     assert not calls  # greedy draws nothing
+
+
+def test_sampled_evaluation_draws_as_transformers_does_when_switched_off(
+    tiny_model_dir, embedded_tokenizer, monkeypatch
+):
+    from transformers import AutoModelForCausalLM
+
+    from grpo_math.evaluate.generate import generate_hf
+
+    calls = []
+    spy = cpu_sampling.inverse_cdf_sample
+    monkeypatch.setattr(cpu_sampling, "inverse_cdf_sample", lambda p, g=None: (calls.append(p.shape), spy(p, g))[1])
+    monkeypatch.setenv("GRPO_MATH_INVERSE_CDF", "0")
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
+    generate_hf(model, embedded_tokenizer, ["What is 2+3?"], k=2, temperature=1.0, max_new_tokens=3, progress=False)
+    assert not calls

@@ -45,10 +45,11 @@ def generate_hf(
     from tqdm.auto import tqdm
     from transformers import GenerationConfig
 
-    from grpo_math.cpu_sampling import tokens_by_inverse_cdf
+    from grpo_math.cpu_sampling import inverse_cdf_on, tokens_by_inverse_cdf
     from grpo_math.shared_prefill import generate_sharing_prompts
 
     sampling = temperature > 0
+    inverse_cdf = sampling and inverse_cdf_on(model.device)  # each sampled token by inverse CDF (on a CPU)
     # The knobs a checkpoint's generation_config.json may set (Qwen's sets top_k, top_p, repetition_penalty) are
     # pinned, so a score depends on the recipe only: plain sampling at `temperature`, or plain greedy.
     knobs = {"temperature": temperature, "top_p": 1.0, "top_k": 0, "min_p": 0.0} if sampling else {}
@@ -69,7 +70,7 @@ def generate_hf(
         batch = order[start : start + batch_size]
         inputs = tokenizer.pad({"input_ids": [encoded[i] for i in batch]}, padding_side="left", return_tensors="pt")
         inputs = {name: t.to(model.device).repeat_interleave(k, dim=0) for name, t in inputs.items()}
-        with torch.no_grad(), tokens_by_inverse_cdf(sampling and model.device.type == "cpu"):
+        with torch.no_grad(), tokens_by_inverse_cdf(inverse_cdf):
             out = generate(**inputs, generation_config=config)
         generated = out[:, inputs["input_ids"].shape[1] :].tolist()
         for row, ids in enumerate(generated):
