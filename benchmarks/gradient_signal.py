@@ -67,6 +67,8 @@ def main():
     parser.add_argument("--offset", type=int, default=0, help="first training problem used")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    if args.problems < 2:
+        parser.error("--problems must be at least 2: the signal is estimated from pairs of problems")
 
     import torch
     import torch.nn.functional as F
@@ -78,15 +80,17 @@ def main():
     from grpo_math.recipe import load_recipe
     from grpo_math.reward_funcs import build_reward_funcs, run_settings
 
-    size = args.offset + args.problems
-    recipe = load_recipe(["recipe=quickstart", f"data.sources.basic_arithmetic.size={size}"])
+    recipe = load_recipe(["recipe=quickstart"])  # its own training draw: a smaller one has an easier mix
     warm = ROOT / "outputs" / "quickstart_sft"
     path = args.model or (
         str(warm) if (warm / "config.json").is_file() else resolve_model_path(recipe.model.name_or_path)
     )
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    rows = build_sft_dataset(recipe.data).select(range(args.offset, size))  # GRPO's problems, each with its solution
+    rows = build_sft_dataset(recipe.data)  # GRPO's problems, each with its worked solution
+    if args.offset + args.problems > len(rows):
+        parser.error(f"--offset + --problems is over the recipe's {len(rows)} training problems")
+    rows = rows.select(range(args.offset, args.offset + args.problems))
     funcs, weights = build_reward_funcs(recipe.rewards, source_columns(recipe.data), run_settings(recipe))
     eos = tokenizer.eos_token_id
 
