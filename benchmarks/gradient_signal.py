@@ -23,7 +23,7 @@ import math
 import sys
 import time
 
-from quickstart_batch import MODEL_HELP, ROOT  # importing it also puts the project on sys.path
+from quickstart_batch import MODEL_HELP, sampled_rows, warm_model_path  # importing it also puts the project on sys.path
 
 
 def flat_grad(model):
@@ -55,7 +55,7 @@ class Sums:
         s2 = float(self.s.double().pow(2).sum())
         mu2 = (s2 - self.q) / (self.n * (self.n - 1))
         noise = self.q / self.n - mu2
-        return mu2, noise, mu2 / noise
+        return mu2, noise, mu2 / noise if noise > 0 else float("nan")  # nan: every gradient was zero
 
 
 def main():
@@ -65,7 +65,6 @@ def main():
     parser.add_argument("--group", type=int, default=8)
     parser.add_argument("--temperature", type=float, default=0.7)
     parser.add_argument("--offset", type=int, default=0, help="first training problem used")
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if args.problems < 2:
         parser.error("--problems must be at least 2: the signal is estimated from pairs of problems")
@@ -76,15 +75,13 @@ def main():
 
     from grpo_math.coldstart import build_sft_dataset
     from grpo_math.data.build import source_columns
-    from grpo_math.model import resolve_model_path
+    from grpo_math.grading import answers_match, extract_answer
     from grpo_math.recipe import load_recipe
     from grpo_math.reward_funcs import build_reward_funcs, run_settings
 
-    recipe = load_recipe(["recipe=quickstart"])  # its own training draw: a smaller one has an easier mix
-    warm = ROOT / "outputs" / "quickstart_sft"
-    path = args.model or (
-        str(warm) if (warm / "config.json").is_file() else resolve_model_path(recipe.model.name_or_path)
-    )
+    # the recipe's own training draw (a smaller one has an easier mix), sampled at --temperature
+    recipe = load_recipe(["recipe=quickstart", f"trainer.temperature={args.temperature}"])
+    path = warm_model_path(recipe, args.model)
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     rows = build_sft_dataset(recipe.data)  # GRPO's problems, each with its worked solution
@@ -92,7 +89,6 @@ def main():
         parser.error(f"--offset + --problems is over the recipe's {len(rows)} training problems")
     rows = rows.select(range(args.offset, args.offset + args.problems))
     funcs, weights = build_reward_funcs(recipe.rewards, source_columns(recipe.data), run_settings(recipe))
-    eos = tokenizer.eos_token_id
 
     def token_logps(ids, mask, start, temperature):
         logits = model(input_ids=ids, attention_mask=mask).logits[:, start - 1 : -1] / temperature
@@ -112,43 +108,36 @@ def main():
         return flat_grad(model)
 
     def grpo_grad(row):
-        """(gradient, rewards of the group)."""
-        prompt = prompt_ids(row)
-        with torch.no_grad():
-            out = model.generate(prompt.repeat(args.group, 1), attention_mask=torch.ones_like(prompt).repeat(args.group, 1),
-                                 do_sample=True, temperature=args.temperature, top_k=0, top_p=1.0,
-                                 max_new_tokens=recipe.trainer.max_completion_length, pad_token_id=tokenizer.pad_token_id)  # fmt: skip
-        completion = out[:, prompt.shape[1] :]
-        is_eos = completion == eos
-        first_eos = torch.where(is_eos.any(1), is_eos.int().argmax(1), completion.shape[1])
-        cmask = (torch.arange(completion.shape[1]) <= first_eos[:, None]).float()
-        texts = tokenizer.batch_decode(completion * cmask.long() + eos * (1 - cmask.long()), skip_special_tokens=True)
+        """(gradient, the share of the group's completions that are right)."""
+        prompt = prompt_ids(row).repeat(args.group, 1)
+        out, mask, cmask, length = sampled_rows(recipe, model, tokenizer, {"input_ids": prompt,
+                                                                           "attention_mask": torch.ones_like(prompt)})  # fmt: skip
+        texts = tokenizer.batch_decode(out[:, -length:] * cmask, skip_special_tokens=True)
         completions = [[{"role": "assistant", "content": t}] for t in texts]
         columns = {k: [row[k]] * args.group for k in ("answer",)}
         rewards = torch.zeros(args.group)
         for func, weight in zip(funcs, weights, strict=True):
             scores = func(prompts=[row["prompt"]] * args.group, completions=completions, **columns)
             rewards += weight * torch.tensor([0.0 if s is None else float(s) for s in scores])
+        right = sum(answers_match(extract_answer(t), str(row["answer"])) is True for t in texts) / args.group
         model.zero_grad(set_to_none=False)
         std = rewards.std()
         if std < 1e-6:
-            return flat_grad(model), rewards  # zeros: no gradient, as in TRL
+            return flat_grad(model), right  # zeros: no gradient, as in TRL
         adv = (rewards - rewards.mean()) / (std + 1e-4)
-        mask = torch.cat([torch.ones(args.group, prompt.shape[1]), cmask], 1).long()
         logps = token_logps(out, mask, prompt.shape[1], args.temperature)
         (-(adv[:, None] * logps * cmask).sum() / cmask.sum()).backward()
-        return flat_grad(model), rewards
+        return flat_grad(model), right
 
-    torch.manual_seed(args.seed)
     grpo, sft = Sums(), Sums()
     aligned, correct = [], []
     start = time.perf_counter()
     for i, row in enumerate(rows):
         gs = sft_grad(row)
-        gg, rewards = grpo_grad(row)
+        gg, right = grpo_grad(row)
         sft.add(gs)
         grpo.add(gg)
-        correct.append(float((rewards >= 2).float().mean()))  # numeric_correctness weighs 2
+        correct.append(right)
         if gg.any():
             aligned.append(cosine(gg, gs))
         if (i + 1) % 16 == 0:

@@ -14,20 +14,26 @@ sys.path.insert(0, str(ROOT))
 MODEL_HELP = "default: outputs/quickstart_sft if there, else the embedded base"
 
 
+def warm_model_path(recipe, model_dir: str | None = None) -> str:
+    """`model_dir`, else outputs/quickstart_sft when it has finished, else the recipe's (embedded) model."""
+    from grpo_math.model import resolve_model_path
+
+    warm = ROOT / "outputs" / "quickstart_sft"
+    return model_dir or (
+        str(warm) if (warm / "config.json").is_file() else resolve_model_path(recipe.model.name_or_path)
+    )
+
+
 def quickstart_batch(model_dir: str | None, prompts: int, group: int):
     """(recipe, model path, tokenizer, fp32 model, batch of prompts * group rows)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from grpo_math.data import build_dataset
-    from grpo_math.model import resolve_model_path
     from grpo_math.recipe import load_recipe
 
     recipe = load_recipe(["recipe=quickstart"])
-    warm = ROOT / "outputs" / "quickstart_sft"
-    path = model_dir or (
-        str(warm) if (warm / "config.json").is_file() else resolve_model_path(recipe.model.name_or_path)
-    )
+    path = warm_model_path(recipe, model_dir)
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     rows = build_dataset(recipe.data).select(range(prompts))

@@ -1,6 +1,7 @@
 """benchmarks/gradient_signal.py's estimator: from running sums only, the expected gradient's squared length and one
 problem's noise, on synthetic gradients whose signal and noise are known."""
 
+import math
 import sys
 from pathlib import Path
 
@@ -42,3 +43,11 @@ def test_cosine_in_float64():
     a = torch.randn(1000)
     assert cosine(a, a) == pytest.approx(1.0, abs=1e-12)
     assert cosine(a, -2 * a) == pytest.approx(-1.0, abs=1e-12)
+
+
+def test_all_zero_gradients_give_no_ratio():
+    sums = Sums()
+    for _ in range(3):
+        sums.add(torch.zeros(5))
+    mu2, noise, ratio = sums.signal_noise()
+    assert mu2 == 0 and noise == 0 and math.isnan(ratio)  # not a division by zero
