@@ -109,7 +109,9 @@ def trl_config_class(task: str):
 
 
 def trl_config_fields(task: str) -> set[str]:
-    return {f.name for f in dataclasses.fields(trl_config_class(task)) if f.init}
+    from grpo_math.transformers_compat import recipe_field_names
+
+    return recipe_field_names(trl_config_class(task))
 
 
 def _check_trainer_keys(trainer: dict, valid: set[str]) -> None:

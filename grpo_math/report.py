@@ -10,6 +10,7 @@ from omegaconf import OmegaConf
 from grpo_math import preflight
 from grpo_math.prompts import get_prompt_style
 from grpo_math.recipe import to_yaml
+from grpo_math.transformers_compat import installed_value
 
 # Shown by --dry-run even when the recipe leaves them to TRL: they decide what the run optimises.
 DERIVED_FIELDS = (
@@ -21,7 +22,7 @@ DERIVED_FIELDS = (
 def resolved_trainer(recipe, config) -> dict:
     """The recipe's trainer keys plus the derived ones, as GRPOConfig/SFTConfig holds them after validation."""
     keys = list(recipe.trainer) + [k for k in DERIVED_FIELDS if hasattr(config, k) and k not in recipe.trainer]
-    values = {k: getattr(config, k) for k in keys}
+    values = {k: installed_value(config, k) for k in keys}
     for k in ("bf16", "fp16"):  # show what the recipe asks for; preflight says when this machine falls back
         if k in recipe.trainer:
             values[k] = recipe.trainer[k]

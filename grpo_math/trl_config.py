@@ -5,6 +5,7 @@ import os
 from grpo_math.errors import RecipeError
 from grpo_math.model import cpu_precision
 from grpo_math.recipe import trl_config_class
+from grpo_math.transformers_compat import to_installed_names
 from grpo_math.trainer_checks import check_trainer_values, undo_yaml_booleans
 
 
@@ -18,6 +19,7 @@ def build_trl_config(recipe):
             "set reward weights in the rewards section (rewards.<name>.weight), not trainer.reward_weights"
         )
     cls = trl_config_class(recipe.task)
+    trainer = to_installed_names(trainer, cls)
     trainer = undo_yaml_booleans(trainer, cls)
     check_trainer_values(trainer, cls)  # types and ranges TRL would accept and fail on (or train wrongly) later
     if recipe.task == "grpo":
