@@ -10,6 +10,7 @@ prompts (grpo_math.dynamic_sampling) before TRL buffers the batch. When transfor
 is prefilled once (grpo_math.shared_prefill), LoRA adapters are merged for the call, and on a CPU each sampled token
 is drawn by inverse CDF (grpo_math.cpu_sampling); the training pass reads each group's prompt once too
 (grpo_math.shared_prompt_pass).
+With vLLM colocated on its CPU backend, the weight sync goes through vLLM's layerwise reload (grpo_math.vllm_sync).
 """
 
 import contextlib
@@ -27,6 +28,8 @@ from grpo_math.dynamic_sampling import RefillOrder, concat_batches, informative_
 from grpo_math.shared_prefill import prompts_shared
 from grpo_math.shared_prompt_pass import completion_logps_sharing_prompts
 from grpo_math.switches import SHARED_PROMPTS, switched_on
+from grpo_math.transformers_compat import activation_checkpointing
+from grpo_math.vllm_sync import use_layerwise_reload
 
 
 class GRPOMathTrainer(GRPOTrainer):
@@ -43,6 +46,8 @@ class GRPOMathTrainer(GRPOTrainer):
         self._refills = RefillOrder(len(self.train_dataset), self.args.seed + 7919 * self.accelerator.process_index)
         self.share_prompts = switched_on(SHARED_PROMPTS)
         self.inverse_cdf = inverse_cdf_on(self.accelerator.device)
+        # vLLM's CPU backend repacks its weights, which TRL's per-parameter sync cannot update: its own reload can
+        self.vllm_sync = "layerwise reload" if self.use_vllm and use_layerwise_reload(self) else "trl"
 
     # --- timing: each wrapper adds its phase to the step's sums ---------------------------------------------
     def training_step(self, model, inputs, num_items_in_batch=None):
@@ -78,7 +83,7 @@ class GRPOMathTrainer(GRPOTrainer):
             or any(v is not None for v in inputs.values())
             or self.is_deepspeed_enabled
             or self.is_fsdp_enabled
-            or self.args.activation_checkpointing
+            or activation_checkpointing(self.args)
             or getattr(bare, "is_activation_checkpointing", False)
         )
         if plain:
