@@ -1,6 +1,5 @@
 """What a run will do, checked and summarised before any weights load (`--dry-run` stops after this)."""
 
-import importlib.util
 from pathlib import Path
 
 from grpo_math.data import get_adapter
@@ -82,10 +81,12 @@ def check(plan, dry_run: bool) -> None:
                 f"reward check failed: {failures[0]} (details: grpo-math rewards check recipe={recipe.name})"
             )
         check_dynamic_sampling(recipe, config)
-        if config.use_vllm and not dry_run and importlib.util.find_spec("vllm") is None:
-            raise RecipeError(
-                "trainer.use_vllm=true needs vLLM: pip install 'grpo-math[vllm]' (or trainer.use_vllm=false)"
-            )
+        if config.use_vllm:
+            from grpo_math.vllm_checks import check_trainer_vllm, check_vllm_importable
+
+            check_trainer_vllm(config)
+            if not dry_run:
+                check_vllm_importable("trainer.use_vllm=true")
     if recipe.eval.datasets:
         from grpo_math.evaluate.runner import check_eval
 

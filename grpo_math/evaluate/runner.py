@@ -33,8 +33,10 @@ def check_eval(recipe) -> None:
         raise RecipeError(
             f"eval.backend={ev.backend!r} is not one of {', '.join(BACKENDS)}{did_you_mean(ev.backend, BACKENDS)}"
         )
-    if ev.backend == "vllm" and importlib.util.find_spec("vllm") is None:
-        raise RecipeError("eval.backend=vllm needs vLLM: pip install 'grpo-math[vllm]' (or eval.backend=hf)")
+    if ev.backend == "vllm":
+        from grpo_math.vllm_checks import check_vllm_importable
+
+        check_vllm_importable("eval.backend=vllm")
     for key in ("k", "batch_size", "max_new_tokens", "limit", "every"):
         value = ev[key]
         if value is not None and value < 1:
