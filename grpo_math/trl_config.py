@@ -5,8 +5,8 @@ import os
 from grpo_math.errors import RecipeError
 from grpo_math.model import cpu_precision
 from grpo_math.recipe import trl_config_class
-from grpo_math.transformers_compat import to_installed_names
 from grpo_math.trainer_checks import check_trainer_values, undo_yaml_booleans
+from grpo_math.transformers_compat import to_installed_names
 
 
 def build_trl_config(recipe):

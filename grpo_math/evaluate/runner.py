@@ -9,7 +9,6 @@
 Under `accelerate launch` every process generates its share of the problems and the main process writes.
 """
 
-import importlib.util
 import json
 import time
 from pathlib import Path
