@@ -8,7 +8,7 @@ layerwise reload: it restores the checkpoint-format parameters, loads every weig
 `use_layerwise_reload(trainer)` swaps TRL's sync for that one on the trainer's VLLMGeneration, only where the
 engine in use runs on vLLM's CPU platform and in colocate mode; GPU runs keep TRL's sync untouched. The weights are
 TRL's own iterator (`_iter_named_params`: PEFT adapters merged, names as vLLM expects them), so nothing of how TRL
-chooses what to send is re-implemented. The private names touched are pinned by tests/test_vllm_seam.py.
+chooses what to send is re-implemented. The private names touched are pinned by tests/test_vllm.py.
 """
 
 import types

@@ -53,6 +53,25 @@ def tiny_model_dir(tmp_path_factory, embedded_tokenizer):
     return str(out)
 
 
+@pytest.fixture(scope="session")
+def vllm_model_dir(tmp_path_factory, embedded_tokenizer):
+    """A 2-layer Llama with a head size vLLM's CPU attention supports (32), SmolLM2's tokenizer, fp32 on disk."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(embedded_tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+        num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512, tie_word_embeddings=True,
+        bos_token_id=embedded_tokenizer.bos_token_id, eos_token_id=embedded_tokenizer.eos_token_id,
+        pad_token_id=embedded_tokenizer.pad_token_id, torch_dtype="float32",
+    )  # fmt: skip
+    out = tmp_path_factory.mktemp("vllm-llama")
+    LlamaForCausalLM(config).save_pretrained(out)
+    embedded_tokenizer.save_pretrained(out)
+    return str(out)
+
+
 SMALL = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
          "num_key_value_heads": 2, "max_position_embeddings": 512}  # fmt: skip
 FAMILIES = {  # family -> (config class, model class, what the family needs besides SMALL)

@@ -8,6 +8,7 @@ second venv that installs the extra the way the README says; without vLLM they s
 """
 
 import importlib.util
+import subprocess
 
 import pytest
 import torch
@@ -45,24 +46,6 @@ def one_run_per_process_undone():
     os.environ.update(saved)
     AcceleratorState._reset_state(reset_partial_state=True)
     PartialState._reset_state()
-
-
-@pytest.fixture(scope="module")
-def vllm_model_dir(tmp_path_factory, embedded_tokenizer):
-    """A 2-layer Llama with a head size vLLM's CPU attention supports (32), SmolLM2's tokenizer, fp32 on disk."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(embedded_tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-        num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512, tie_word_embeddings=True,
-        bos_token_id=embedded_tokenizer.bos_token_id, eos_token_id=embedded_tokenizer.eos_token_id,
-        pad_token_id=embedded_tokenizer.pad_token_id, torch_dtype="float32",
-    )  # fmt: skip
-    out = tmp_path_factory.mktemp("vllm-llama")
-    LlamaForCausalLM(config).save_pretrained(out)
-    embedded_tokenizer.save_pretrained(out)
-    return str(out)
 
 
 def _vllm_run(model_dir, out_dir, *extra):
@@ -172,3 +155,24 @@ def test_the_private_names_the_cpu_sync_touches_are_still_there():
     assert inspect.isgeneratorfunction(VLLMGeneration._iter_named_params)  # TRL's weights, PEFT merged
     assert "driver_worker.model_runner" in inspect.getsource(VLLMGeneration.sync_weights)  # TRL's own path to it
     assert "weights_iterator" in inspect.signature(CPUModelRunner.reload_weights).parameters
+
+
+def test_kill_9_then_resume_samples_and_trains_as_the_uninterrupted_run(vllm_model_dir, tmp_path):
+    """Colocated vLLM samples in this process with torch's global generator, which the Trainer's checkpoint restores:
+    a run killed after checkpoint-2 (mid generation buffer) and resumed ends with the uninterrupted run's weights.
+    Both runs are child processes (each owns its vLLM engine and process group)."""
+    from test_resume import KILL_AFTER_CHECKPOINT_2, child, max_abs_diff, tiny, weights
+
+    vllm = ["trainer.use_vllm=true", "trainer.vllm_gpu_memory_utilization=0.1"]
+    train = "import sys; from grpo_math.cli import train_main; sys.exit(train_main(sys.argv[1:]))"
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    for code, args, rc in [
+        (train, tiny(vllm_model_dir, whole, *vllm), 0),
+        (KILL_AFTER_CHECKPOINT_2, tiny(vllm_model_dir, killed, *vllm), -9),
+        (train, tiny(vllm_model_dir, killed, *vllm, "trainer.resume_from_checkpoint=latest"), 0),
+    ]:
+        proc = child(code, args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, err = proc.communicate(timeout=900)
+        assert proc.returncode == rc, err[-3000:]
+    assert max_abs_diff(weights(whole / "checkpoint-2"), weights(killed / "checkpoint-2")) == 0.0
+    assert max_abs_diff(weights(whole), weights(killed)) == 0.0
