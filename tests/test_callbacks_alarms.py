@@ -58,12 +58,16 @@ def feed(cb, entries):
         ([logs(i / 10, 0.1) for i in range(10)], {"reward_hacking"}),
         # both climb: healthy learning, no alarm
         ([logs(i / 10, i / 20) for i in range(10)], set()),
-        # format flat and high from the start: nothing is rising, no alarm
-        ([logs(0.9, 0.1) for _ in range(10)], set()),
+        # format flat and high from the start: no hacking, but nothing moves while 80% of groups carry a gradient
+        ([logs(0.9, 0.1) for _ in range(10)], {"reward_flat"}),
+        # the same flat rewards with no gradient to follow: that alarm, not reward_flat
+        ([logs(0.9, 0.1, zero_std=0.95) for _ in range(10)], {"no_learning_signal"}),
+        # noisy but rising (0.3 -> 0.5 over the window): learning, no alarm
+        ([logs(0.5, 0.3 + i / 50 + (0.1 if i % 2 else -0.1)) for i in range(10)], set()),
         # nearly every group has identical rewards: no learning signal
         ([logs(0.5, 0.1, zero_std=0.95) for _ in range(10)], {"no_learning_signal"}),
-        # most completions cut at max length
-        ([logs(0.5, 0.1, clipped=0.8) for _ in range(10)], {"clipped_completions"}),
+        # most completions cut at max length (and the rewards flat meanwhile)
+        ([logs(0.5, 0.1 + i / 20, clipped=0.8) for i in range(10)], {"clipped_completions"}),
         # too few logged steps to judge: silent
         ([logs(i / 3, 0.1, zero_std=1.0, clipped=1.0) for i in range(4)], set()),
     ],
@@ -85,3 +89,12 @@ def test_an_alarm_warns_once_on_the_console_with_the_fix(caplog):
 def test_window_zero_turns_the_alarms_off():
     cb = AlarmCallback(["xml_format"], ["numeric_correctness"], window=0)
     assert not any(feed(cb, [logs(0.5, 0.1, zero_std=1.0) for _ in range(8)]).values())
+
+
+def test_alarm_states_are_kept_in_the_log_history_for_the_png():
+    cb, state = AlarmCallback(["xml_format"], ["numeric_correctness"], window=4), TrainerState()
+    for step in range(1, 6):
+        state.global_step = step
+        state.log_history.append({**logs(0.5, 0.1), "step": step})
+        cb.on_log(None, state, None, logs=state.log_history[-1])
+    assert [h["alarms/reward_flat"] for h in state.log_history] == [0.0, 0.0, 0.0, 1.0, 1.0]

@@ -5,6 +5,9 @@
 - no_learning_signal: most groups have all-equal rewards (TRL's frac_reward_zero_std near 1), so there is no
   advantage to learn from.
 - clipped_completions: most completions hit max_completion_length.
+- reward_flat: the rewards have not moved over the window although most groups carried a gradient (the other side of
+  no_learning_signal): GRPO is not following its reward. A learning rate too small for the model, or a bug that
+  cancels the advantage (tests/test_grpo_learns.py guards this project's own paths).
 
 Windows count logged steps (`wandb.alarm_window`). Which reward is "format" and which "correctness" is each
 reward's kind (grpo_math.registry: declared by the reward, or `rewards.<key>.kind` in the recipe).
@@ -25,8 +28,9 @@ FORMAT_RISE = 0.15  # format reward gain, late half of the window vs early half,
 CORRECTNESS_FLAT = 0.03  # correctness gain below which it counts as flat
 ZERO_STD_HIGH = 0.9  # mean frac_reward_zero_std over the window at which there is no learning signal
 CLIPPED_HIGH = 0.5  # mean completions/clipped_ratio over the window at which "most" completions are cut
+REWARD_FLAT = 0.03  # |gain| of the mean reward (each function's 0..1 mean, averaged) below which it has not moved
 
-ALARMS = ("reward_hacking", "no_learning_signal", "clipped_completions")
+ALARMS = ("reward_hacking", "no_learning_signal", "clipped_completions", "reward_flat")
 
 
 def reward_kinds(reward_funcs) -> tuple[list[str], list[str]]:
@@ -41,7 +45,9 @@ class AlarmCallback(TrainerCallback):
         self.format_keys = format_keys
         self.correctness_keys = correctness_keys
         self.window = window
-        self._series = {name: deque(maxlen=window) for name in ("format", "correctness", "zero_std", "clipped")}
+        self._series = {
+            name: deque(maxlen=window) for name in ("format", "correctness", "reward", "zero_std", "clipped")
+        }
         self._active = dict.fromkeys(ALARMS, False)
 
     def on_train_begin(self, args, state, control, **kwargs):
@@ -58,13 +64,17 @@ class AlarmCallback(TrainerCallback):
             if on and not self._active[name]:
                 self._fire(name, state.global_step)
             self._active[name] = on
-        log_to_wandb({f"alarms/{name}": float(on) for name, on in states.items()}, state.global_step)
+        values = {f"alarms/{name}": float(on) for name, on in states.items()}
+        log_to_wandb(values, state.global_step)
+        if state.log_history and state.log_history[-1].get("step") == state.global_step:
+            state.log_history[-1].update(values)  # kept with the run (trainer_state.json) and drawn in the PNG
 
     def _add(self, logs: dict) -> bool:
         if "loss" not in logs:
             return False  # only training-step logs carry the metrics (not eval logs, not the end-of-run summary)
         self._append("format", logs, [f"rewards/{k}/mean" for k in self.format_keys])
         self._append("correctness", logs, [f"rewards/{k}/mean" for k in self.correctness_keys])
+        self._append("reward", logs, [k for k in logs if k.startswith("rewards/") and k.endswith("/mean")])
         self._append("zero_std", logs, ["frac_reward_zero_std"])
         self._append("clipped", logs, ["completions/clipped_ratio"])
         return True
@@ -86,6 +96,10 @@ class AlarmCallback(TrainerCallback):
             )
         if full["zero_std"]:
             states["no_learning_signal"] = fmean(self._series["zero_std"]) >= ZERO_STD_HIGH
+            if full["reward"]:
+                states["reward_flat"] = (
+                    not states["no_learning_signal"] and abs(_gain(self._series["reward"])) < REWARD_FLAT
+                )
         if full["clipped"]:
             states["clipped_completions"] = fmean(self._series["clipped"]) >= CLIPPED_HIGH
         return states
@@ -103,6 +117,12 @@ class AlarmCallback(TrainerCallback):
                 f"{fmean(s['zero_std']):.0%} of groups had identical rewards over the last {w} logged steps: almost no "
                 f"learning signal (warm-start with SFT, raise trainer.temperature or trainer.num_generations, "
                 f"or use easier problems)"
+            )
+        if name == "reward_flat":
+            return (
+                f"the mean reward moved {_gain(s['reward']):+.3f} over the last {w} logged steps while "
+                f"{1 - fmean(s['zero_std']):.0%} of groups carried a gradient: the policy is not following the reward "
+                f"(raise trainer.learning_rate, or check a custom reward's sign and its columns)"
             )
         return (
             f"{fmean(s['clipped']):.0%} of completions hit max_completion_length over the last {w} logged steps "
