@@ -33,11 +33,14 @@ from grpo_math.vllm_sync import use_layerwise_reload
 
 
 class GRPOMathTrainer(GRPOTrainer):
-    def __init__(self, *args, prompt_style: str = "xml", max_refills: int | None = None, **kwargs):
+    def __init__(self, *args, prompt_style: str = "xml", max_refills: int | None = None, accuracy_window: int = 20,
+                 **kwargs):  # fmt: skip
         """`prompt_style`: the recipe's data.prompt; the batch format rate (strict XML) is judged only for xml.
-        `max_refills`: None = keep every group (TRL's behaviour); N = dynamic sampling with at most N refills."""
+        `max_refills`: None = keep every group (TRL's behaviour); N = dynamic sampling with at most N refills.
+        `accuracy_window`: logged steps `batch/accuracy_avg` averages over (the alarms' window; 0 = not logged)."""
         super().__init__(*args, **kwargs)
         self.judge_xml = prompt_style == "xml"
+        self.accuracy_window = accuracy_window
         self.step_timer = StepTimer()
         self.add_callback(StepClock(self.step_timer, self._record_train_metrics))
         self._fresh_rows = None  # the newest generation batch's rows, until a log hands them on
@@ -183,7 +186,10 @@ class GRPOMathTrainer(GRPOTrainer):
             rows = score_rows(
                 self._latest_batch(), self.reward_func_names, self.reward_weights.tolist(), self.judge_xml
             )
-            self._record_train_metrics(batch_quality(rows))
+            quality = batch_quality(rows)
+            if "batch/accuracy" in quality and self.accuracy_window:
+                quality["batch/accuracy_avg"] = self._accuracy_average(quality["batch/accuracy"])
+            self._record_train_metrics(quality)
             self._fresh_rows = rows
         return out
 
@@ -226,6 +232,13 @@ class GRPOMathTrainer(GRPOTrainer):
             "dynamic_sampling/batch_fill": rows / (wanted * self.accelerator.num_processes),
         })  # fmt: skip
         return out
+
+    def _accuracy_average(self, now: float) -> float:
+        """This batch's accuracy averaged with the logged steps' before it, over the window: the log history (restored
+        on resume) is the memory, so a resumed run's average continues the killed one's."""
+        before = [h["batch/accuracy"] for h in self.state.log_history if "batch/accuracy" in h]
+        recent = [*before[-(self.accuracy_window - 1) :], now] if self.accuracy_window > 1 else [now]
+        return sum(recent) / len(recent)
 
     def _fresh_prompts(self, groups: int) -> list[dict]:
         return [self.train_dataset[i] for i in self._refills.take(groups) for _ in range(self.num_generations)]

@@ -4,9 +4,10 @@ Drawn from what the run already logged: trainer.state.log_history (TRL's rewards
 frac_reward_zero_std, completions/clipped_ratio; our batch/* and timing/*) and the in-training evaluations in
 `<output_dir>/eval/step_<N>.json`. Four panels, each drawn only when its data is there:
 
-    rewards           each reward function's mean (unweighted, 0..1) and the weighted total
-    accuracy          training batches (accuracy, format rate), each eval dataset's accuracy from where GRPO
-                      starts, and the base model's (x) when the run warm-started
+    rewards           each reward function's mean (unweighted, 0..1) and the weighted total; the steps where the
+                      reward_flat or no_learning_signal alarm held, shaded
+    accuracy          training batches (accuracy and its moving average, format rate), each eval dataset's accuracy
+                      from where GRPO starts, and the base model's (x) when the run warm-started
     learning signal   frac_reward_zero_std and the fraction of completions clipped at max length
     time per step     generation / reward / logprobs / forward_backward / optimizer, stacked
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from grpo_math.callbacks.timing import PHASES
 
 PNG_NAME = "training_curves.png"
+ALARM_SHADES = {"reward_flat": "red", "no_learning_signal": "grey"}  # the alarms that say learning has stopped
 _EVAL_FILE = re.compile(r"step_(\d+)\.json$")
 
 
@@ -113,18 +115,27 @@ def _rewards(ax, history, output_dir) -> bool:
     steps, total = series(history, "reward")
     if steps:
         ax.plot(steps, total, "k--", label="total (weighted)")
+    for alarm, color in ALARM_SHADES.items():
+        held = [s for s, on in zip(*series(history, f"alarms/{alarm}"), strict=True) if on]
+        for i, step in enumerate(held):
+            ax.axvspan(
+                step - 0.5, step + 0.5, color=color, alpha=0.15, lw=0, label=f"alarm: {alarm}" if not i else "_nolegend_"
+            )
     ax.set_title("rewards (per function, unweighted)")
     return True
 
 
 def _accuracy(ax, history, output_dir) -> bool:
     evals, bases = eval_series(output_dir), base_points(output_dir)
-    train = {k: series(history, f"batch/{k}") for k in ("accuracy", "format_rate")}
+    train = {k: series(history, f"batch/{k}") for k in ("accuracy", "accuracy_avg", "format_rate")}
     if ax is None:
         return bool(evals) or any(s for s, _ in train.values())
+    styles = {"accuracy": ("-", 0.35, "train batch accuracy"), "accuracy_avg": ("-", 1.0, "  moving average"),
+              "format_rate": (":", 0.6, "train batch format_rate")}  # fmt: skip
     for name, (steps, values) in train.items():
         if steps:
-            ax.plot(steps, values, ":" if name == "format_rate" else "-", alpha=0.6, label=f"train batch {name}")
+            style, alpha, label = styles[name]
+            ax.plot(steps, values, style, alpha=alpha, label=label, color="C0" if "accuracy" in name else None)
     for name, (steps, values) in evals.items():
         (line,) = ax.plot(steps, values, "o-", label=f"eval {name}")
         if name in bases:  # where the run began, before the SFT warm start: a marker, not part of GRPO's line

@@ -81,7 +81,7 @@ class WandbSection:
     tags: list = field(default_factory=list)
     mode: str | None = None  # online | offline | disabled; None = $WANDB_MODE, else online if an API key is configured
     table_rows: int = 16  # completions kept per logging step in the W&B completion table (whole groups); 0 = none
-    alarm_window: int = 20  # logged steps the training alarms look back over; 0 = alarms off
+    alarm_window: int = 20  # logged steps the alarms and batch/accuracy_avg look back over; 0 = both off
 
 
 @dataclass

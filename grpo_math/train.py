@@ -47,6 +47,7 @@ def train(plan, interruption):
         callbacks=dashboard_callbacks(recipe, reward_funcs),  # completion tables, alarms, training_curves.png
         prompt_style=recipe.data.prompt,
         max_refills=recipe.dynamic_sampling.max_refills if recipe.get("dynamic_sampling") else None,
+        accuracy_window=recipe.wandb.alarm_window,
     )
     trainer.add_callback(marker_callback())  # a checkpoint counts (for resume=latest) once all of it is written
     trainer.add_callback(interruption.bind(trainer.accelerator))

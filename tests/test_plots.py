@@ -100,3 +100,33 @@ def test_dynamic_sampling_counts_are_drawn_in_the_signal_panel(tmp_path, monkeyp
     assert drawn["labels"][2:] == ["groups dropped (dynamic sampling)", "training batch filled"]
     assert drawn["dropped"] == [0.75, 0.25]
     assert drawn["title"] == "learning signal (refills/step: 0.50)"
+
+
+def test_the_accuracy_average_is_drawn_and_the_steps_learning_stopped_are_shaded(tmp_path, monkeypatch):
+    from grpo_math import plots
+
+    drawn = {}
+    real_rewards, real_accuracy = plots._rewards, plots._accuracy
+
+    def spy(real, key):
+        def panel(ax, history, output_dir):
+            if ax is not None:
+                real(ax, history, output_dir)
+                drawn[key] = ax
+                return True
+            return real(ax, history, output_dir)
+
+        return panel
+
+    monkeypatch.setattr(plots, "_rewards", spy(real_rewards, "rewards"))
+    monkeypatch.setattr(plots, "_accuracy", spy(real_accuracy, "accuracy"))
+    entries = history(5)
+    for e in entries[:5]:
+        e["batch/accuracy_avg"] = 0.1
+        e["alarms/reward_flat"] = float(e["step"] >= 4)
+        e["alarms/no_learning_signal"] = 0.0
+    write_curves(tmp_path, entries)
+    assert "  moving average" in [line.get_label() for line in drawn["accuracy"].get_lines()]
+    shaded = [p for p in drawn["rewards"].patches if not p.get_label().startswith("_")]
+    assert len(drawn["rewards"].patches) == 2  # steps 4 and 5
+    assert [p.get_label() for p in shaded] == ["alarm: reward_flat"]  # one legend entry, however many steps
