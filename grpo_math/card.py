@@ -69,7 +69,9 @@ def collect(trainer, recipe) -> dict:
         "total_reward": _first_last(history, "reward"),
         "completion_length": _first_last(history, "completions/mean_length"),
         "hyperparameters": resolved_trainer(recipe, args),
+        "sampler": _sampler(trainer),
         "steps": state.global_step,
+        "resumed_from": args.resume_from_checkpoint or None,
         "wall_seconds": wall,
         "eval_seconds": eval_seconds,
         "completions": completions,
@@ -88,6 +90,16 @@ def collect(trainer, recipe) -> dict:
         "recipe_yaml": to_yaml(recipe),
         "output_dir": str(args.output_dir),
     }
+
+
+def _sampler(trainer) -> str:
+    """What sampled the completions GRPO trained on, and how the policy's weights reached it."""
+    if not getattr(trainer, "use_vllm", False):
+        return "transformers `generate` on the policy itself"
+    mode = trainer.args.vllm_mode
+    sync = getattr(trainer, "vllm_sync", "trl")
+    how = "vLLM's layerwise reload (its CPU backend)" if sync == "layerwise reload" else "TRL's weight sync"
+    return f"vLLM ({mode}), the policy's weights sent by {how} before each generation"
 
 
 def hardware(processes: int = 1) -> str:
@@ -212,6 +224,8 @@ def _header(f: dict) -> list[str]:
         f"{base} trained with GRPO (grpo-math, TRL) on {sources}, asked in the `{f['prompt']}` prompt style, "
         f"for {f['steps']} steps in {_duration(f['wall_seconds'])}."
     )
+    if f.get("resumed_from"):  # train_runtime is this process's: the steps before the resume are not in it
+        summary = summary[:-1] + f" (this process: it resumed from {f['resumed_from']})."
     return [*front, "---", "", f"# {f['name']}", "", summary]
 
 
@@ -261,6 +275,7 @@ def _model(f: dict) -> list[str]:
         f"- **Architecture:** {f['architecture']}",
         f"- **Parameters:** {f['parameters']:,} ({f['trainable']:,} trained; {method}), {f['dtype']}",
         f"- **Objective:** GRPO, {objective}",
+        *([f"- **Sampling:** {f['sampler']}"] if f.get("sampler") else []),
     ]
 
 

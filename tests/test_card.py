@@ -65,6 +65,16 @@ def test_collect_measures_the_run(finished):
     assert facts["eval_before"]["step"] == 0 and facts["eval_after"]["step"] == 2  # first and last, not step 1
     assert facts["checkpoint_bytes"] == 2_000_000
     assert facts["parameters"] == 10 and facts["train_prompts"] == 2500
+    assert facts["sampler"] == "transformers `generate` on the policy itself" and facts["resumed_from"] is None
+
+
+def test_card_says_what_sampled_and_that_a_resumed_runs_time_is_its_own(finished):
+    trainer, recipe = finished
+    facts = {**collect(trainer, recipe), "resumed_from": "outputs/x/checkpoint-13",
+             "sampler": "vLLM (colocate), the policy's weights sent by vLLM's layerwise reload (its CPU backend)"}  # fmt: skip
+    card = render(facts)
+    assert "(this process: it resumed from outputs/x/checkpoint-13)." in card
+    assert "- **Sampling:** vLLM (colocate)" in card
 
 
 def test_card_fills_every_measurable_field(finished, tmp_path):

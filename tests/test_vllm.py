@@ -120,6 +120,13 @@ def test_trl_sampling_diagnostics_reach_the_logs(trained):
     assert first["sampling/sampling_logp_difference/max"] < 0.01, first
 
 
+def test_the_model_card_says_vllm_sampled_and_how_its_weights_arrived(trained):
+    from pathlib import Path
+
+    card = (Path(trained.args.output_dir) / "README.md").read_text()
+    assert "- **Sampling:** vLLM (colocate), the policy's weights sent by vLLM's layerwise reload" in card
+
+
 def _eval(model_dir, out_dir, backend: str, *extra):
     from grpo_math.evaluate.runner import run_eval
 
