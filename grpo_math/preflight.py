@@ -64,7 +64,11 @@ def check(plan, dry_run: bool) -> None:
 
     recipe, config = plan.recipe, plan.config
     check_run(recipe, config, dry_run=dry_run)
-    if recipe.task == "sft":
+    if recipe.get("rejection_sampling"):
+        from grpo_math.rejection_sampling import check_rejection_sampling
+
+        check_rejection_sampling(recipe)  # answers are enough: the completions are the model's own
+    elif recipe.task == "sft":
         from grpo_math.coldstart import check_sources
 
         check_sources(recipe.data)
@@ -136,12 +140,28 @@ def sft_summary(recipe, config) -> str:
         steps = config.max_steps
     else:
         steps = None if n is None else max(1, n // per_step) * int(config.num_train_epochs)
-    lines = [
-        f"processes:                 {world_size()}",
+    examples = [
         f"training examples:         {n if n is not None else 'unknown until downloaded'}",
         f"examples per optimizer step: {per_step}",
         f"total optimizer steps:     {steps if steps is not None else 'unknown (example count unknown offline)'}",
         f"epochs over the data:      {f'{steps * per_step / n:.2f}' if steps and n else 'unknown'}",
+    ]
+    rs = recipe.get("rejection_sampling")
+    if rs:  # the examples are the samples the rewards accept: known only once sampled
+        most = f"{n * min(rs.k, rs.keep_per_problem)}" if n is not None else "unknown"
+        accepted = (
+            f"the accepted samples: {rs.k} per problem of {n if n is not None else '?'} at temperature "
+            f"{rs.temperature}, kept when {', '.join(recipe.rewards)} all give 1.0 (at most {most})"
+        )
+        examples = [
+            f"training examples:         {accepted}",
+            f"rounds:                    {rs.rounds} (each samples from the one before)",
+            f"examples per optimizer step: {per_step}",
+            f"total optimizer steps:     {config.max_steps if config.max_steps and config.max_steps > 0 else 'set by the accepted count'}",
+        ]  # fmt: skip
+    lines = [
+        f"processes:                 {world_size()}",
+        *examples,
         f"loss on:                   {'whole sequence' if config.completion_only_loss is False else 'completion only'}",
         f"max length (tokens):       {config.max_length}",
         f"weights trained:           {weights_trained(recipe.model)}",

@@ -21,7 +21,12 @@ def check_run(recipe, config, dry_run: bool = False) -> None:
         check_optimizer(optimizer_name(config))
     from grpo_math.checkpoints import resume_point
 
-    resume_point(config)  # a missing or incomplete checkpoint, or checkpoints a fresh run would overwrite
+    if recipe.get("rejection_sampling"):
+        from grpo_math.rejection_sampling import check_resume
+
+        check_resume(recipe, config)  # the same, round by round
+    else:
+        resume_point(config)  # a missing or incomplete checkpoint, or checkpoints a fresh run would overwrite
 
 
 def check_model(model, need_weights: bool = True) -> None:

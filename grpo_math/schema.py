@@ -99,6 +99,19 @@ class DynamicSamplingSection:
 
 
 @dataclass
+class RejectionSamplingSection:
+    """An SFT recipe's training completions are its model's own samples that every reward in `rewards` scores 1.0
+    (grpo_math.rejection_sampling): RFT / STaR, for data with final answers and no worked solutions."""
+
+    k: int = 4  # samples per problem
+    temperature: float = 1.0
+    max_new_tokens: int = 256
+    rounds: int = 1  # each round samples from the previous round's model, then learns what it accepted
+    keep_per_problem: int = 1  # distinct accepted completions learnt per problem
+    batch_size: int = 16  # problems per generate call (k completions each)
+
+
+@dataclass
 class RecipeSchema:
     name: str | None = None  # default: the recipe file's stem; names the run (output dir, W&B)
     task: str = "grpo"  # grpo | sft: which launcher and which TRL config `trainer` is checked against
@@ -110,6 +123,7 @@ class RecipeSchema:
     wandb: WandbSection = field(default_factory=WandbSection)
     warm_start: WarmStartSection | None = None
     dynamic_sampling: DynamicSamplingSection | None = None  # None: every group trains, as TRL does
+    rejection_sampling: RejectionSamplingSection | None = None  # SFT recipes: learn accepted samples (RFT)
 
 
 # Free-form mappings whose values follow a schema: recipe path -> schema of each value.

@@ -19,38 +19,18 @@ def run(recipe, dry_run: bool = False):
 
 
 def train(plan, interruption):
-    from trl import SFTTrainer
-
     from grpo_math import warm_start
-    from grpo_math.checkpoints import latest_complete, marker_callback, resume_point
     from grpo_math.coldstart import build_sft_dataset
-    from grpo_math.model import load_policy, load_tokenizer, lora_config, resolve_model_path
-    from grpo_math.saving import save_final
+    from grpo_math.model import load_tokenizer, resolve_model_path
 
     recipe, config = plan.recipe, plan.config
-    started = time.time()
-    resume = resume_point(config)
     # A staged SFT (Orca-Math, then MathQA) starts from the earlier stage's model, running it first if unfinished
     model_path = warm_start.resolve(recipe) or resolve_model_path(recipe.model.name_or_path)
-    tokenizer = load_tokenizer(recipe.model, model_path)
-    dataset = build_sft_dataset(recipe.data, tokenizer)
-    trainer = SFTTrainer(
-        model=load_policy(recipe.model, model_path),
-        args=config,
-        train_dataset=dataset,
-        processing_class=tokenizer,
-        peft_config=lora_config(recipe.model),
-        callbacks=[marker_callback()],
-    )
-    trainer.add_callback(interruption.bind(trainer.accelerator))
-    interruption.raise_if_stopped("SFT", config.max_steps, None)  # a signal while loading: nothing to save yet
-    trainer.train(resume_from_checkpoint=resume)
-    if interruption.requested:  # never a "finished" marker or final model for a run that did not finish
-        interruption.raise_if_stopped("SFT", trainer.state.max_steps, latest_complete(config.output_dir))
-    save_final(trainer, config.output_dir)  # a complete model; a LoRA adapter merged into it
-    if trainer.accelerator.is_main_process:
-        _write_marker(config.output_dir, recipe, trainer, model_path, len(dataset), time.time() - started)
-    trainer.accelerator.wait_for_everyone()
+    if recipe.get("rejection_sampling"):
+        trainer = _rejection_sampling_rounds(recipe, config, model_path, interruption)
+    else:
+        dataset = build_sft_dataset(recipe.data, load_tokenizer(recipe.model, model_path))
+        trainer = _train(recipe, config, model_path, dataset, interruption)
     if recipe.eval.datasets:  # launch/eval.py's harness on the model just saved -> <output_dir>/eval_results.json
         from omegaconf import OmegaConf
 
@@ -61,6 +41,58 @@ def train(plan, interruption):
                 recipe, {"model": {"name_or_path": config.output_dir}, "trainer": {"output_dir": config.output_dir}}
             )
         )
+    return trainer
+
+
+def _rejection_sampling_rounds(recipe, config, model_path: str, interruption):
+    """RFT (grpo_math.rejection_sampling): each round samples from the last round's model, keeps what the rewards
+    accept and learns it; a finished round is skipped, an interrupted one resumes with its own samples."""
+    from pathlib import Path
+
+    from grpo_math import rejection_sampling, warm_start
+
+    trainer = None
+    for number, out in enumerate(rejection_sampling.round_dirs(recipe, config.output_dir), 1):
+        if number < recipe.rejection_sampling.rounds and warm_start.is_finished(out):
+            print(f"[grpo-math] rejection sampling, round {number}: finished in {out}, reused")
+            model_path = str(Path(out).resolve())
+            continue
+        dataset, counts = rejection_sampling.accepted_samples(recipe, model_path, out, number)
+        logged = {f"rft/{k}": counts[k] for k in ("round", "accepted_samples", "samples", "problems_kept", "problems")}
+        config_here = rejection_sampling.round_config(config, out)
+        trainer = _train(recipe, config_here, model_path, dataset, interruption, logged)
+        model_path = str(Path(out).resolve())
+    return trainer
+
+
+def _train(recipe, config, model_path: str, dataset, interruption, logged: dict | None = None):
+    from trl import SFTTrainer
+
+    from grpo_math.checkpoints import latest_complete, marker_callback, resume_point
+    from grpo_math.model import load_policy, load_tokenizer, lora_config
+    from grpo_math.saving import save_final
+
+    started = time.time()
+    resume = resume_point(config)
+    trainer = SFTTrainer(
+        model=load_policy(recipe.model, model_path),
+        args=config,
+        train_dataset=dataset,
+        processing_class=load_tokenizer(recipe.model, model_path),
+        peft_config=lora_config(recipe.model),
+        callbacks=[marker_callback()],
+    )
+    trainer.add_callback(interruption.bind(trainer.accelerator))
+    interruption.raise_if_stopped("SFT", config.max_steps, None)  # a signal while loading: nothing to save yet
+    trainer.train(resume_from_checkpoint=resume)
+    if interruption.requested:  # never a "finished" marker or final model for a run that did not finish
+        interruption.raise_if_stopped("SFT", trainer.state.max_steps, latest_complete(config.output_dir))
+    if logged:
+        trainer.log(logged)  # the round's sampling counts beside its losses (W&B, TensorBoard, log history)
+    save_final(trainer, config.output_dir)  # a complete model; a LoRA adapter merged into it
+    if trainer.accelerator.is_main_process:
+        _write_marker(config.output_dir, recipe, trainer, model_path, len(dataset), time.time() - started)
+    trainer.accelerator.wait_for_everyone()
     return trainer
 
 
