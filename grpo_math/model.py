@@ -91,18 +91,65 @@ EAGER_ATTENTION = ("gemma2",)
 def attention_for(model_cfg, path: str) -> str | None:
     """The recipe's model.attn_implementation, except for EAGER_ATTENTION families: eager, said in one line."""
     asked = model_cfg.get("attn_implementation")
+    model_type = model_type_of(path, model_cfg.get("revision"))
+    if model_type in EAGER_ATTENTION and asked != "eager":
+        print(f"[grpo-math] {model_type}: attention set to eager ({attention_plan(model_cfg, model_type)[1]})")
+        return "eager"
+    return asked
+
+
+def attention_plan(model_cfg, model_type: str | None) -> tuple[str, str]:
+    """(the attention kernel a run of this model will use, why): forced for the family, the recipe's, or
+    transformers' default for the architecture (SDPA where the model class supports it, else eager)."""
+    asked = model_cfg.get("attn_implementation")
+    if model_type in EAGER_ATTENTION and asked != "eager":
+        overridden = f"; the recipe's {asked} is overridden" if asked else ""
+        return "eager", f"forced for {model_type}: it soft-caps attention logits, which SDPA and flash skip{overridden}"
+    if asked:
+        return asked, "the recipe's model.attn_implementation"
+    if model_type is None:
+        forced = ", ".join(EAGER_ATTENTION)
+        return "transformers' default", f"the config is not in the local cache yet; {forced} would be forced to eager"
+    import transformers
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    cls = getattr(transformers, MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(model_type, ""), None)
+    kernel = "sdpa" if getattr(cls, "_supports_sdpa", False) else "eager"
+    return kernel, f"transformers' default for {model_type}; model.attn_implementation unset"
+
+
+def model_type_of(name_or_path: str, revision: str | None = None, cached_only: bool = False) -> str | None:
+    """The architecture's model_type from its config alone (no weights), or None where it cannot be read here.
+    `cached_only`: a hub model's config only from the local cache (a dry run never waits on the network)."""
+    from grpo_math.embedded import EMBEDDED_MODELS, cache_dir
+
+    if name_or_path in EMBEDDED_MODELS:
+        target = cache_dir() / "models" / name_or_path
+        if not (target / "config.json").is_file():  # not materialised yet: the GGUF's header says
+            return _gguf_architecture(*EMBEDDED_MODELS[name_or_path])
+        name_or_path = str(target)
+    if cached_only and not Path(name_or_path).expanduser().exists():
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(name_or_path, "config.json", revision=revision)
+        if not isinstance(cached, str):
+            return None
+        name_or_path = str(Path(cached).parent)
     from transformers import AutoConfig
 
     try:
-        model_type = AutoConfig.from_pretrained(path, revision=model_cfg.get("revision")).model_type
-    except OSError:
-        return asked  # from_pretrained below says what is wrong with the path
-    if model_type in EAGER_ATTENTION and asked != "eager":
-        print(
-            f"[grpo-math] {model_type}: attention set to eager (soft-capped attention logits; was {asked or 'default'})"
-        )
-        return "eager"
-    return asked
+        return AutoConfig.from_pretrained(name_or_path, revision=revision).model_type
+    except (OSError, ValueError):
+        return None  # from_pretrained on the weights says what is wrong with the path
+
+
+def _gguf_architecture(package: str, filename: str) -> str | None:
+    from gguf import GGUFReader
+
+    from grpo_math.embedded import _gguf_path
+
+    field = GGUFReader(_gguf_path(package, filename)).fields.get("general.architecture")
+    return bytes(field.parts[field.data[0]]).decode() if field else None
 
 
 def load_policy(model_cfg, path: str):

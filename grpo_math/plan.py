@@ -55,7 +55,10 @@ def run(recipe, task: str, execute, dry_run: bool = False):
     plan = make_plan(recipe)
     preflight.check(plan, dry_run=dry_run)
     if dry_run:
+        from grpo_math.preview import preview
+
         print(dry_run_report(recipe, plan.config))
+        print(preview(recipe, plan))  # the exact prompts, and a gold completion's rewards
         return None
     from accelerate import PartialState
 

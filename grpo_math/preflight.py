@@ -44,6 +44,14 @@ def where_generation_runs(config) -> str:
     return f"vLLM colocated in each training process (gpu_memory_utilization={config.vllm_gpu_memory_utilization})"
 
 
+def attention(recipe) -> str:
+    from grpo_math.model import attention_plan, model_type_of
+
+    model_type = model_type_of(recipe.model.name_or_path, recipe.model.get("revision"), cached_only=True)
+    kernel, why = attention_plan(recipe.model, model_type)
+    return f"{kernel} ({why})"
+
+
 def precision(recipe, config) -> str:
     from grpo_math.model import cuda_available
 
@@ -164,6 +172,8 @@ def sft_summary(recipe, config) -> str:
         *examples,
         f"loss on:                   {'whole sequence' if config.completion_only_loss is False else 'completion only'}",
         f"max length (tokens):       {config.max_length}",
+        f"precision:                 {precision(recipe, config)}",
+        f"attention:                 {attention(recipe)}",
         f"weights trained:           {weights_trained(recipe.model)}",
         f"optimizer:                 {optimizer(config)}",
         f"output dir:                {config.output_dir}",
@@ -191,6 +201,7 @@ def summary(recipe, config) -> str:
         f"total optimizer steps:     {steps if steps is not None else 'unknown (prompt count unknown offline)'}",
         f"generation:                {where_generation_runs(config)}",
         f"precision:                 {precision(recipe, config)}",
+        f"attention:                 {attention(recipe)}",
         f"weights trained:           {weights_trained(recipe.model)}",
         f"optimizer:                 {optimizer(config)}",
         f"rewards:                   {', '.join(f'{k} x{v.weight:g}' for k, v in recipe.rewards.items())}",

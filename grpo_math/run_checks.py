@@ -62,8 +62,10 @@ def model_unreachable(name: str, key: str) -> str | None:
     """Why `name` cannot be loaded here ('offline: ...' when only the lack of network stops it), else None."""
     from grpo_math.embedded import EMBEDDED_MODELS
 
-    if name in EMBEDDED_MODELS or Path(name).expanduser().exists():
+    if name in EMBEDDED_MODELS:
         return None
+    if Path(name).expanduser().exists():
+        return local_checkpoint_problem(Path(name).expanduser(), key)
     if name.startswith((".", "/", "~")) or name.count("/") > 1:
         return f"{key}={name}: no such local dir (a checkpoint dir, a hub id org/name, or smollm2-135m)"
     from huggingface_hub import constants, try_to_load_from_cache
@@ -74,6 +76,29 @@ def model_unreachable(name: str, key: str) -> str | None:
             "offline: "
             f"{key}={name} is not in the Hugging Face cache and HF_HUB_OFFLINE=1 forbids downloading it: go online "
             f"once (unset HF_HUB_OFFLINE), or point {key} at a local checkpoint dir or an embedded model ({embedded})"
+        )
+    return None
+
+
+# What transformers' from_pretrained reads from a local dir (a sharded checkpoint has an index beside its shards).
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "spiece.model")
+
+
+def local_checkpoint_problem(path: Path, key: str) -> str | None:
+    """Why a local dir is not a checkpoint transformers can load (config, weights, tokenizer), else None."""
+    if not path.is_dir():
+        return f"{key}={path} is a file: give the checkpoint's directory"
+    inside = sorted(p.name for p in path.glob("checkpoint-*") if p.is_dir())
+    hint = f" (it holds {', '.join(inside[-2:])}: point {key} at one of them)" if inside else ""
+    if not (path / "config.json").is_file():
+        return f"{key}={path}: no config.json there, so no saved model{hint}; save one with save_pretrained"
+    if not any((path / f).is_file() for f in WEIGHT_FILES):
+        return f"{key}={path}: config.json but no weights ({', '.join(WEIGHT_FILES[::2])} or a shard index){hint}"
+    if not any((path / f).is_file() for f in TOKENIZER_FILES):
+        return (
+            f"{key}={path}: no tokenizer files ({', '.join(TOKENIZER_FILES)}); save the tokenizer beside the model "
+            "(tokenizer.save_pretrained(dir))"
         )
     return None
 

@@ -81,6 +81,10 @@ CASES = [
     ("trainer.use_vllm=true trainer.vllm_gpu_memory_utilization=0.9", "trainer.vllm_gpu_memory_utilization=0.9"),
 ]
 # Not dry runs: each stops in preflight, before the model loads.
+CASES += [
+    # a local model dir that is not a saved model: named in the dry run, not minutes later
+    ("~warm_start model.name_or_path={tmp}", "no config.json there, so no saved model"),
+]
 RUN_CASES = [
     ("~warm_start model.name_or_path=nobody/no-such-model", "model.name_or_path=nobody/no-such-model"),  # offline
     ("~warm_start model.lora.r=8 model.load_in_4bit=true", "model.load_in_4bit needs a CUDA GPU"),  # this machine
