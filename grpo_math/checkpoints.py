@@ -109,3 +109,17 @@ def marker_callback():
                 mark_complete(Path(args.output_dir) / f"{PREFIX_CHECKPOINT_DIR}-{state.global_step}", state.global_step)
 
     return MarkCheckpointComplete()
+
+
+FINISHED_MARKER = "sft_complete.json"  # an SFT run's record, written last: its presence means it finished
+
+
+def is_finished(output_dir: str | Path) -> bool:
+    out = Path(output_dir)
+    return (out / FINISHED_MARKER).is_file() and (out / "config.json").is_file()
+
+
+def mark_finished(output_dir: str | Path, info: dict) -> None:
+    tmp = Path(output_dir) / f".{FINISHED_MARKER}.tmp"
+    tmp.write_text(json.dumps(info, indent=2) + "\n")
+    os.replace(tmp, Path(output_dir) / FINISHED_MARKER)  # atomic: a reader sees no marker or a whole one

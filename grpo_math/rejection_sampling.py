@@ -77,8 +77,7 @@ def round_config(config, out: str):
 def check_resume(recipe, config) -> None:
     """grpo_math.checkpoints.resume_point for every round: checkpoints a fresh run would overwrite are refused, and
     a resume needs something to resume (a round's checkpoint, samples or finished model)."""
-    from grpo_math.checkpoints import LATEST, resume_point
-    from grpo_math.warm_start import is_finished
+    from grpo_math.checkpoints import LATEST, is_finished, resume_point
 
     dirs = round_dirs(recipe, config.output_dir)
     if config.resume_from_checkpoint not in LATEST:

@@ -13,27 +13,13 @@ model.name_or_path stays the base the warm start came from: the baseline evaluat
 """
 
 import fcntl
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from grpo_math.checkpoints import FINISHED_MARKER, is_finished, mark_finished  # noqa: F401 (re-exported)
 from grpo_math.errors import RecipeError
-
-FINISHED_MARKER = "sft_complete.json"  # the SFT run's record, written last: its presence means it finished
-
-
-def is_finished(output_dir: str | Path) -> bool:
-    out = Path(output_dir)
-    return (out / FINISHED_MARKER).is_file() and (out / "config.json").is_file()
-
-
-def mark_finished(output_dir: str | Path, info: dict) -> None:
-    tmp = Path(output_dir) / f".{FINISHED_MARKER}.tmp"
-    tmp.write_text(json.dumps(info, indent=2) + "\n")
-    os.replace(tmp, Path(output_dir) / FINISHED_MARKER)  # atomic: a reader sees no marker or a whole one
-
 
 # Set by torchrun / accelerate launch; a child that inherited them would wait forever for ranks that never come.
 _DISTRIBUTED_ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK",
