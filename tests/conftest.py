@@ -28,48 +28,42 @@ def embedded_tokenizer():
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory, embedded_tokenizer):
-    """A 2-layer, 32-wide Llama with SmolLM2's tokenizer, saved as a normal local checkpoint."""
+def tiny_llama(embedded_tokenizer):
+    """(**config) -> a random-weight Llama (seed 0) with SmolLM2's vocabulary and special tokens; 2 layers, 32 wide
+    unless `config` says otherwise."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(embedded_tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=1024,
-        bos_token_id=embedded_tokenizer.bos_token_id,
-        eos_token_id=embedded_tokenizer.eos_token_id,
-        pad_token_id=embedded_tokenizer.pad_token_id,
-        tie_word_embeddings=True,
-    )
-    out = tmp_path_factory.mktemp("tiny-llama")
-    LlamaForCausalLM(config).save_pretrained(out)
-    embedded_tokenizer.save_pretrained(out)
+    def make(**config):
+        shape = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "max_position_embeddings": 1024, "tie_word_embeddings": True, **config}  # fmt: skip
+        torch.manual_seed(0)
+        return LlamaForCausalLM(LlamaConfig(
+            vocab_size=len(embedded_tokenizer), bos_token_id=embedded_tokenizer.bos_token_id,
+            eos_token_id=embedded_tokenizer.eos_token_id, pad_token_id=embedded_tokenizer.pad_token_id, **shape,
+        ))  # fmt: skip
+
+    return make
+
+
+def saved(model, tokenizer, out) -> str:
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
     return str(out)
 
 
 @pytest.fixture(scope="session")
-def vllm_model_dir(tmp_path_factory, embedded_tokenizer):
-    """A 2-layer Llama with a head size vLLM's CPU attention supports (32), SmolLM2's tokenizer, fp32 on disk."""
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+def tiny_model_dir(tmp_path_factory, embedded_tokenizer, tiny_llama):
+    """A 2-layer, 32-wide Llama with SmolLM2's tokenizer, saved as a normal local checkpoint."""
+    return saved(tiny_llama(), embedded_tokenizer, tmp_path_factory.mktemp("tiny-llama"))
 
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(embedded_tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-        num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512, tie_word_embeddings=True,
-        bos_token_id=embedded_tokenizer.bos_token_id, eos_token_id=embedded_tokenizer.eos_token_id,
-        pad_token_id=embedded_tokenizer.pad_token_id, torch_dtype="float32",
-    )  # fmt: skip
-    out = tmp_path_factory.mktemp("vllm-llama")
-    LlamaForCausalLM(config).save_pretrained(out)
-    embedded_tokenizer.save_pretrained(out)
-    return str(out)
+
+@pytest.fixture(scope="session")
+def vllm_model_dir(tmp_path_factory, embedded_tokenizer, tiny_llama):
+    """A 2-layer Llama with a head size vLLM's CPU attention supports (32), SmolLM2's tokenizer, fp32 on disk."""
+    model = tiny_llama(hidden_size=64, intermediate_size=128, num_attention_heads=2, num_key_value_heads=1,
+                       max_position_embeddings=512, torch_dtype="float32")  # fmt: skip
+    return saved(model, embedded_tokenizer, tmp_path_factory.mktemp("vllm-llama"))
 
 
 SMALL = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,

@@ -39,18 +39,11 @@ def _first_token_probs(model, tokenizer, questions) -> torch.Tensor:
 
 
 @pytest.fixture(scope="module")
-def target_model_dir(tmp_path_factory, embedded_tokenizer):
+def target_model_dir(tmp_path_factory, embedded_tokenizer, tiny_llama):
     """A 2-layer Llama with an untied head, sharpened, and its likeliest first answer token swapped onto TARGET."""
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from conftest import saved
 
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(embedded_tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024, tie_word_embeddings=False,
-        bos_token_id=embedded_tokenizer.bos_token_id, eos_token_id=embedded_tokenizer.eos_token_id,
-        pad_token_id=embedded_tokenizer.pad_token_id,
-    )  # fmt: skip
-    model = LlamaForCausalLM(config).eval()
+    model = tiny_llama(tie_word_embeddings=False).eval()
     questions = [f"What is {a} + {b}?" for a, b in [(3, 4), (12, 55), (9, 81), (40, 2), (77, 13)]]
     head = model.lm_head.weight
     with torch.no_grad():
@@ -59,10 +52,7 @@ def target_model_dir(tmp_path_factory, embedded_tokenizer):
         head[[likeliest, TARGET]] = head[[TARGET, likeliest]]
     share = _first_token_probs(model, embedded_tokenizer, questions)[:, TARGET]
     assert ((share > 0.05) & (share < 0.2)).all(), share  # rare enough to learn, common enough to be sampled
-    out = tmp_path_factory.mktemp("target-llama")
-    model.save_pretrained(out)
-    embedded_tokenizer.save_pretrained(out)
-    return str(out)
+    return saved(model, embedded_tokenizer, tmp_path_factory.mktemp("target-llama"))
 
 
 PATHS = {
