@@ -10,7 +10,8 @@ starting model (round 1: the recipe's model or its warm start; round r: round r-
 keep_per_problem distinct accepted ones per problem (graded by the same rewards and grader as GRPO), and runs the
 recipe's SFT on them from that starting model. Rounds before the last write to <output_dir>/rft_round_<r>, the last
 to output_dir. A round's accepted samples are written before its SFT starts (rft_samples.jsonl, with its counts in
-rft_round.json), so a resumed round learns the same ones; a finished round is skipped.
+rft_round.json), so a resumed round learns the same ones; a finished round is skipped. One process samples; under accelerate launch the
+others wait for its file, so every rank trains on the same rows.
 """
 
 import json
@@ -96,13 +97,16 @@ def accepted_samples(recipe, model_path: str, round_dir: str, round_number: int)
     """(SFT dataset of accepted samples {prompt, completion, answer, source}, counts): read back when this round
     already sampled, else sampled now with `model_path` and written to round_dir."""
     import datasets
+    from accelerate import PartialState
 
     out = Path(round_dir)
-    if (out / COUNTS_FILE).is_file():
-        counts = json.loads((out / COUNTS_FILE).read_text())
-        print(f"[grpo-math] rejection sampling, round {round_number}: reusing its samples in {out / SAMPLES_FILE}")
-    else:
-        counts = _sample(recipe, model_path, out, round_number)
+    # One process samples (under accelerate launch the others wait, then read its file): every rank learns the same rows
+    with PartialState().main_process_first():
+        if (out / COUNTS_FILE).is_file():
+            counts = json.loads((out / COUNTS_FILE).read_text())
+            print(f"[grpo-math] rejection sampling, round {round_number}: reusing its samples in {out / SAMPLES_FILE}")
+        else:
+            counts = _sample(recipe, model_path, out, round_number)
     rows = [json.loads(line) for line in (out / SAMPLES_FILE).read_text().splitlines() if line.strip()]
     if not rows:
         raise RecipeError(
@@ -115,7 +119,7 @@ def accepted_samples(recipe, model_path: str, round_dir: str, round_number: int)
 def _sample(recipe, model_path: str, out: Path, round_number: int) -> dict:
     import time
 
-    import torch
+    from accelerate import PartialState
 
     from grpo_math.data import build_dataset
     from grpo_math.data.build import drop_long_prompts
@@ -125,9 +129,7 @@ def _sample(recipe, model_path: str, out: Path, round_number: int) -> dict:
     rs = recipe.rejection_sampling
     tokenizer = load_tokenizer(recipe.model, model_path)
     problems = drop_long_prompts(build_dataset(recipe.data), tokenizer, recipe.data.max_prompt_length)
-    model = load_policy(recipe.model, model_path).eval()
-    if torch.cuda.is_available():
-        model = model.to("cuda")
+    model = load_policy(recipe.model, model_path).to(PartialState().device).eval()
     prompts = [
         render_prompt(tokenizer, row["prompt"], recipe.model.name_or_path, recipe.data.prompt) for row in problems
     ]

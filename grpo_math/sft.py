@@ -29,8 +29,9 @@ def train(plan, interruption):
     if recipe.get("rejection_sampling"):
         trainer = _rejection_sampling_rounds(recipe, config, model_path, interruption)
     else:
-        dataset = build_sft_dataset(recipe.data, load_tokenizer(recipe.model, model_path))
-        trainer = _train(recipe, config, model_path, dataset, interruption)
+        tokenizer = load_tokenizer(recipe.model, model_path)
+        dataset = build_sft_dataset(recipe.data, tokenizer)
+        trainer = _train(recipe, config, model_path, dataset, interruption, tokenizer=tokenizer)
     if recipe.eval.datasets:  # launch/eval.py's harness on the model just saved -> <output_dir>/eval_results.json
         from omegaconf import OmegaConf
 
@@ -65,7 +66,7 @@ def _rejection_sampling_rounds(recipe, config, model_path: str, interruption):
     return trainer
 
 
-def _train(recipe, config, model_path: str, dataset, interruption, logged: dict | None = None):
+def _train(recipe, config, model_path: str, dataset, interruption, logged: dict | None = None, tokenizer=None):
     from trl import SFTTrainer
 
     from grpo_math.checkpoints import latest_complete, marker_callback, resume_point
@@ -78,7 +79,7 @@ def _train(recipe, config, model_path: str, dataset, interruption, logged: dict 
         model=load_policy(recipe.model, model_path),
         args=config,
         train_dataset=dataset,
-        processing_class=load_tokenizer(recipe.model, model_path),
+        processing_class=tokenizer or load_tokenizer(recipe.model, model_path),
         peft_config=lora_config(recipe.model),
         callbacks=[marker_callback()],
     )
