@@ -236,8 +236,12 @@ class GRPOMathTrainer(GRPOTrainer):
     def _accuracy_average(self, now: float) -> float:
         """This batch's accuracy averaged with the logged steps' before it, over the window: the log history (restored
         on resume) is the memory, so a resumed run's average continues the killed one's."""
-        before = [h["batch/accuracy"] for h in self.state.log_history if "batch/accuracy" in h]
-        recent = [*before[-(self.accuracy_window - 1) :], now] if self.accuracy_window > 1 else [now]
+        recent = [now]
+        for logged in reversed(self.state.log_history):  # newest first: a long run's history is not re-read each step
+            if len(recent) >= self.accuracy_window:
+                break
+            if "batch/accuracy" in logged:
+                recent.append(logged["batch/accuracy"])
         return sum(recent) / len(recent)
 
     def _fresh_prompts(self, groups: int) -> list[dict]:

@@ -63,3 +63,15 @@ def test_batch_quality_counts_only_what_was_judged():
 def test_question_text_of_plain_and_block_prompts():
     assert question_text("2+3=?") == "2+3=?"
     assert question_text([{"role": "user", "content": [{"type": "text", "text": "2+3?"}]}]) == "2+3?"
+
+
+@pytest.mark.parametrize("window, average", [(1, 0.5), (2, 0.45), (3, 0.4), (20, 0.3)])
+def test_batch_accuracy_average_is_over_the_window_of_logged_steps(window, average):
+    """This batch's accuracy with the window's earlier logged steps (newest first; logs without it skipped)."""
+    from types import SimpleNamespace
+
+    from grpo_math.grpo_math_trainer import GRPOMathTrainer
+
+    history = [{"batch/accuracy": v} for v in (0.1, 0.2, 0.3, 0.4)] + [{"loss": 1.0}]
+    trainer = SimpleNamespace(state=SimpleNamespace(log_history=history), accuracy_window=window)
+    assert GRPOMathTrainer._accuracy_average(trainer, 0.5) == pytest.approx(average)
