@@ -5,7 +5,7 @@ import sys
 
 from grpo_math.errors import RecipeError
 
-USAGE = """usage: grpo-math COMMAND recipe=NAME [key=value ...] [~key] [--dry-run]
+USAGE = """usage: grpo-math COMMAND recipe=NAME [key=value ...] [~key] [--dry-run [--gpu-memory 80GB] [--accelerate-config FILE]]
 
 commands:
   train     GRPO training (same as python launch/grpo.py)
@@ -19,9 +19,8 @@ def train_main(argv: list[str]) -> int:
     from grpo_math.recipe import load_recipe
     from grpo_math.train import run
 
-    dry_run = "--dry-run" in argv
-    recipe = load_recipe([a for a in argv if a != "--dry-run"])
-    run(recipe, dry_run=dry_run)
+    dry_run, argv = dry_run_options(argv)
+    run(load_recipe(argv), dry_run=dry_run)
     return 0
 
 
@@ -29,10 +28,40 @@ def sft_main(argv: list[str]) -> int:
     from grpo_math.recipe import load_recipe
     from grpo_math.sft import run
 
-    dry_run = "--dry-run" in argv
-    recipe = load_recipe([a for a in argv if a != "--dry-run"])
-    run(recipe, dry_run=dry_run)
+    dry_run, argv = dry_run_options(argv)
+    run(load_recipe(argv), dry_run=dry_run)
     return 0
+
+
+DRY_RUN_FLAGS = {"--gpu-memory": "gpu_memory", "--accelerate-config": "accelerate_config"}
+
+
+def dry_run_options(argv: list[str]):
+    """(`--dry-run` with its `--gpu-memory 80GB` / `--accelerate-config FILE`, or None; the other arguments)."""
+    from grpo_math.memory import DryRun
+
+    options, rest, args = {}, [], iter(argv)
+    for arg in args:
+        flag, _, value = arg.partition("=")
+        if flag in DRY_RUN_FLAGS:
+            value = value or next(args, "")
+            if not value or value.startswith("--"):
+                raise RecipeError(
+                    f"{flag} needs a value: {flag} 80GB"
+                    if flag == "--gpu-memory"
+                    else f"{flag} needs a file: {flag} launch/accelerate/zero3.yaml"
+                )
+            options[DRY_RUN_FLAGS[flag]] = value
+        elif arg != "--dry-run":
+            rest.append(arg)
+    if options and "--dry-run" not in argv:
+        given = ", ".join(f for f in DRY_RUN_FLAGS if DRY_RUN_FLAGS[f] in options)
+        raise RecipeError(f"{given}: an option of --dry-run's memory plan; add --dry-run")
+    if "--dry-run" not in argv:
+        return None, rest
+    dry_run = DryRun(**options)
+    dry_run.check()  # a bad value is one line before the recipe is even read
+    return dry_run, rest
 
 
 def eval_main(argv: list[str]) -> int:

@@ -123,10 +123,27 @@ def model_type_of(name_or_path: str, revision: str | None = None, cached_only: b
     `cached_only`: a hub model's config only from the local cache (a dry run never waits on the network)."""
     from grpo_math.embedded import EMBEDDED_MODELS, cache_dir
 
+    if name_or_path in EMBEDDED_MODELS and not (cache_dir() / "models" / name_or_path / "config.json").is_file():
+        return _gguf_architecture(*EMBEDDED_MODELS[name_or_path])  # not materialised yet: the GGUF's header says
+    config = model_config(name_or_path, revision, cached_only)
+    return config.model_type if config is not None else None
+
+
+def model_config(name_or_path: str, revision: str | None = None, cached_only: bool = False):
+    """The model's transformers config (no weights), or None where it cannot be read here; the embedded model's
+    from its GGUF header until it is materialised."""
+    from transformers import AutoConfig
+
+    from grpo_math.embedded import EMBEDDED_MODELS, _gguf_path, cache_dir
+
     if name_or_path in EMBEDDED_MODELS:
         target = cache_dir() / "models" / name_or_path
-        if not (target / "config.json").is_file():  # not materialised yet: the GGUF's header says
-            return _gguf_architecture(*EMBEDDED_MODELS[name_or_path])
+        if not (target / "config.json").is_file():  # the GGUF's metadata, tensors not read
+            from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
+
+            fields = load_gguf_checkpoint(str(_gguf_path(*EMBEDDED_MODELS[name_or_path])), return_tensors=False)
+            fields = {k: v for k, v in fields["config"].items() if not k.startswith("_")}
+            return AutoConfig.for_model(**fields)
         name_or_path = str(target)
     if cached_only and not Path(name_or_path).expanduser().exists():
         from huggingface_hub import try_to_load_from_cache
@@ -135,10 +152,8 @@ def model_type_of(name_or_path: str, revision: str | None = None, cached_only: b
         if not isinstance(cached, str):
             return None
         name_or_path = str(Path(cached).parent)
-    from transformers import AutoConfig
-
     try:
-        return AutoConfig.from_pretrained(name_or_path, revision=revision).model_type
+        return AutoConfig.from_pretrained(name_or_path, revision=revision)
     except (OSError, ValueError):
         return None  # from_pretrained on the weights says what is wrong with the path
 

@@ -40,8 +40,9 @@ def make_plan(recipe) -> Plan:
     return Plan(recipe, config, funcs, weights)
 
 
-def run(recipe, task: str, execute, dry_run: bool = False):
-    """Plan, check, then `execute(plan, interruption)` (or print the plan and stop, for a dry run)."""
+def run(recipe, task: str, execute, dry_run=False):
+    """Plan, check, then `execute(plan, interruption)` (or print the plan and stop, for a dry run: True, or a
+    grpo_math.memory.DryRun with the GPU and launch its memory plan is for)."""
     from grpo_math import preflight
     from grpo_math.cpu_heap import keep_heap_when_training_on_cpu
     from grpo_math.interrupt import Interruption
@@ -53,12 +54,16 @@ def run(recipe, task: str, execute, dry_run: bool = False):
             f"recipe {recipe.name!r} has task={recipe.task}: run it with {LAUNCHERS[recipe.task]}, or set task: {task}"
         )
     plan = make_plan(recipe)
-    preflight.check(plan, dry_run=dry_run)
+    preflight.check(plan, dry_run=bool(dry_run))
     if dry_run:
-        from grpo_math.preview import preview
+        from grpo_math.memory import DryRun, memory_report
+        from grpo_math.preview import DryRunData, preview
 
         print(dry_run_report(recipe, plan.config))
-        print(preview(recipe, plan))  # the exact prompts, and a gold completion's rewards
+        data = DryRunData.load(recipe)  # the tokenizer and training rows, where this machine has them
+        print(preview(recipe, plan, data))  # the exact prompts, and a gold completion's rewards
+        options = dry_run if isinstance(dry_run, DryRun) else DryRun()
+        print(memory_report(recipe, plan.config, options, data.longest_prompt()))
         return None
     from accelerate import PartialState
 

@@ -5,19 +5,55 @@ reward can give is seen before a run is paid for. Nothing here loads weights; a 
 the local cache is said to be, not fetched.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from grpo_math.errors import RecipeError
 
 INDENT = "    | "
+PROMPTS_MEASURED = 2000  # training prompts tokenized for the memory plan's prompt length
 
 
-def preview(recipe, plan) -> str:
-    tokenizer, missing = _tokenizer(recipe.model)
+@dataclass
+class DryRunData:
+    """What the dry run reads once: the tokenizer and the training rows, or why this machine has neither."""
+
+    tokenizer: object = None
+    tokenizer_missing: str | None = None
+    rows: object = None  # the built training dataset
+    rows_missing: str | None = None
+
+    @classmethod
+    def load(cls, recipe) -> "DryRunData":
+        from grpo_math.data import build_dataset
+
+        tokenizer, missing = _tokenizer(recipe.model)
+        try:
+            rows, why = build_dataset(recipe.data), None
+        except Exception as e:  # noqa: BLE001 - a hub dataset offline, a file the run would refuse: said, not raised
+            rows, why = None, _first_line(e)
+        return cls(tokenizer, missing, rows, why)
+
+    def longest_prompt(self) -> tuple[int, str] | None:
+        """(the longest of the first PROMPTS_MEASURED training prompts, in tokens with the chat template, and how it
+        was found), or None where the tokenizer or the data is not here."""
+        if self.tokenizer is None or self.rows is None or "prompt" not in self.rows.column_names:
+            return None
+        prompts = self.rows.select(range(min(len(self.rows), PROMPTS_MEASURED)))["prompt"]
+        longest = max(
+            (len(self.tokenizer(_text(self.tokenizer, p), add_special_tokens=False)["input_ids"]) for p in prompts),
+            default=0,
+        )
+        return longest, f"the longest of the first {len(prompts)} training prompts, tokenized"
+
+
+def preview(recipe, plan, data: DryRunData | None = None) -> str:
+    data = data or DryRunData.load(recipe)
+    tokenizer = data.tokenizer
     lines = ["what the model is given (exact text; the chat template applied):"]
     if tokenizer is None:
-        lines.append(f"  (shown as chat messages: {missing})")
-    lines += _training_row(recipe, plan, tokenizer)
+        lines.append(f"  (shown as chat messages: {data.tokenizer_missing})")
+    lines += _training_row(recipe, plan, tokenizer, data)
     for name, (style, problem, system) in _first_eval_problems(recipe).items():
         from grpo_math.evaluate.datasets import messages_for
 
@@ -29,15 +65,13 @@ def preview(recipe, plan) -> str:
     return "\n".join(lines)
 
 
-def _training_row(recipe, plan, tokenizer) -> list[str]:
+def _training_row(recipe, plan, tokenizer, data: DryRunData) -> list[str]:
     from grpo_math.coldstart import completion_messages
-    from grpo_math.data import build_dataset
     from grpo_math.prompts import get_prompt_style
 
-    try:
-        row = build_dataset(recipe.data)[0]
-    except Exception as e:  # noqa: BLE001 - a hub dataset offline, a file the run would refuse: said, not raised
-        return [f"  training data: not readable here ({_first_line(e)})"]
+    if data.rows is None:
+        return [f"  training data: not readable here ({data.rows_missing})"]
+    row = data.rows[0]
     lines = [f"  first training row ({row.get('source')}), gold answer {row.get('answer')!r}:"]
     lines += _shown(_text(tokenizer, row["prompt"]))
     if not row.get("solution"):

@@ -14,7 +14,7 @@ import time
 from grpo_math import plan as planning
 
 
-def run(recipe, dry_run: bool = False):
+def run(recipe, dry_run=False):
     return planning.run(recipe, "sft", train, dry_run)
 
 

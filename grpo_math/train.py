@@ -4,7 +4,7 @@
 from grpo_math import plan as planning
 
 
-def run(recipe, dry_run: bool = False):
+def run(recipe, dry_run=False):
     return planning.run(recipe, "grpo", train, dry_run)
 
 

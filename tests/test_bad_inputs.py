@@ -75,6 +75,12 @@ CASES = [
     ("wandb.table_rows=-1", "wandb.table_rows"),
     ("eval.every=0", "eval.every=0"),
     ("eval.backend=vlm", "did you mean vllm"),
+    # the dry run's memory plan options
+    ("--gpu-memory lots", "--gpu-memory 'lots': give the GPU's memory, like --gpu-memory 80GB"),
+    ("--gpu-memory 0GB", "--gpu-memory '0GB'"),
+    ("--gpu-memory", "--gpu-memory needs a value: --gpu-memory 80GB"),
+    ("--accelerate-config {tmp}/nowhere.yaml", "nowhere.yaml: not a readable accelerate config"),
+    ("--accelerate-config {tmp}/a_file", "a_file: not an accelerate config (a YAML mapping)"),
     # vLLM on a machine without CUDA (its CPU backend)
     ("trainer.use_vllm=true trainer.vllm_mode=server", "trainer.vllm_mode=server cannot update"),
     ("trainer.use_vllm=true trainer.vllm_enable_sleep_mode=true", "trainer.vllm_enable_sleep_mode=true"),
@@ -86,6 +92,7 @@ CASES += [
     ("~warm_start model.name_or_path={tmp}", "no config.json there, so no saved model"),
 ]
 RUN_CASES = [
+    ("--gpu-memory 80GB", "--gpu-memory: an option of --dry-run's memory plan; add --dry-run"),
     ("~warm_start model.name_or_path=nobody/no-such-model", "model.name_or_path=nobody/no-such-model"),  # offline
     ("~warm_start model.lora.r=8 model.load_in_4bit=true", "model.load_in_4bit needs a CUDA GPU"),  # this machine
 ]
