@@ -1,7 +1,7 @@
 """numeric_correctness vs math_verify on the same completions, measured in one run: GSM8K-style, MATH-style, hostile.
 
     python benchmarks/rewards.py [--data ../shared/data/gsm8k/test.jsonl] [--per-problem 8] [--limit N]
-                                 [--adversarial 10000] [--sections gsm8k,math,adversarial]
+                                 [--adversarial 10000] [--sections gsm8k,math,adversarial,suite] [--suite test_all.py]
 
 gsm8k: a corpus built from the GSM8K test golds (read at run time, never copied): for each problem, `--per-problem`
 completions drawn from the spellings below, right (plain, `$1,234`, units, `.00`, \\boxed, a sentence, `x =`,
@@ -309,7 +309,8 @@ def main():
     parser.add_argument("--per-problem", type=int, default=8)
     parser.add_argument("--limit", type=int, default=None, help="GSM8K problems to use (default: all)")
     parser.add_argument("--adversarial", type=int, default=10_000, help="hostile completions to score")
-    parser.add_argument("--sections", default="gsm8k,math,adversarial")
+    parser.add_argument("--sections", default="gsm8k,math,adversarial", help="any of gsm8k,math,adversarial,suite")
+    parser.add_argument("--suite", type=Path, help="math-verify's tests/test_all.py, from its sdist (see math_verify_suite.py)")
     args = parser.parse_args()
     sections = args.sections.split(",")
     if "gsm8k" in sections:
@@ -318,6 +319,12 @@ def main():
         math_style_section()
     if "adversarial" in sections:
         adversarial_section(args.adversarial)
+    if "suite" in sections or args.suite:
+        from math_verify_suite import suite_section
+
+        if args.suite is None:
+            sys.exit("--sections suite needs --suite PATH/test_all.py (math-verify's sdist: see benchmarks/math_verify_suite.py)")
+        suite_section(args.suite)
 
 
 if __name__ == "__main__":

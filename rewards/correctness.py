@@ -11,13 +11,20 @@ from grpo_math.registry import reward
 
 
 @reward(kind="correctness")
-def numeric_correctness(completions, answer, *, fallbacks=FALLBACKS, **kwargs) -> list[float | None]:
+def numeric_correctness(
+    completions, answer, *, fallbacks=FALLBACKS, latest_marker=True, **kwargs
+) -> list[float | None]:
     r"""1.0 when the extracted final answer equals the gold `answer` by value, 0.0 when not, None when the gold is unparseable.
 
-    Extracted: the `<answer>` span (several spans must agree), else in order the `fallbacks` ("boxed", "hash",
-    "answer_is", "last_math", "last_number"; pass fewer to be stricter). Normalised: `$`, thousands commas, units, `%`, trailing
-    `.0`. Compared: integers exactly, fractions and expressions by value (3/4 = 0.75 = \frac{3}{4}), LaTeX \frac,
-    \sqrt, \pi, intervals and tuples through sympy objects built from a whitelisted parse.
+    Extraction policy (kwargs): the `<answer>` span first (several spans must agree); without one, text after a
+    closing </think> only, and the `fallbacks` in order: "boxed" (the last \boxed{}), "hash" (after ####),
+    "answer_is" ("the answer is X", "Final Answer: X"), "last_math" (the last $...$, \(...\) or \[...\] span),
+    "last_number"; pass fewer to be stricter. `latest_marker` (default True): the explicit markers (boxed, hash,
+    answer_is) are tried in the order they were last written, so "\boxed{255} ... Final Answer: 10,455" answers
+    10455; False keeps the list's order. The default is the one that agrees most with math-verify's own test suite
+    (benchmarks/rewards.py --sections suite). Normalised: `$`, thousands separators, units, `%`, trailing `.0`.
+    Compared: integers exactly, fractions and expressions by value (3/4 = 0.75 = \frac{3}{4}), LaTeX \frac, \sqrt,
+    \pi, relations, intervals, tuples, sets and matrices (sums and products too) through a bounded parse.
 
     Example:
     ```python
@@ -33,7 +40,7 @@ def numeric_correctness(completions, answer, *, fallbacks=FALLBACKS, **kwargs) -
     fallbacks = tuple(fallbacks)
     scores = []
     for c, gold in zip(completions, answer, strict=True):
-        ok = answers_match(extract_answer(completion_text(c), fallbacks), str(gold))
+        ok = answers_match(extract_answer(completion_text(c), fallbacks, latest_marker), str(gold))
         scores.append(None if ok is None else float(ok))
     return scores
 

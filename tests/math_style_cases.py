@@ -296,6 +296,48 @@ SETS = [
 ]
 
 TUPLES_AND_MATRICES = [
+    (
+        "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} + \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}",
+        "\\begin{pmatrix}6 & 8 \\\\ 10 & 12\\end{pmatrix}",
+        True,
+        "a sum of matrices is the matrix it makes",
+    ),
+    (
+        "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} + \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}",
+        "\\begin{pmatrix}6 & 8 \\\\ 10 & 13\\end{pmatrix}",
+        False,
+        "one entry of the sum wrong",
+    ),
+    (
+        "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}",
+        "\\begin{pmatrix}19 & 22 \\\\ 43 & 50\\end{pmatrix}",
+        True,
+        "a product of matrices",
+    ),
+    (
+        "\\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix} \\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}",
+        "\\begin{pmatrix}19 & 22 \\\\ 43 & 50\\end{pmatrix}",
+        False,
+        "the product in the other order",
+    ),
+    (
+        "2\\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix}",
+        "\\begin{pmatrix}2 & 0 \\\\ 0 & 2\\end{pmatrix}",
+        True,
+        "a number times a matrix",
+    ),
+    (
+        "\\left[\\begin{array}{cc} 1 & 2 \\\\ 3 & 4 \\end{array}\\right]",
+        "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}",
+        True,
+        "an array in brackets is the matrix",
+    ),
+    (
+        "\\begin{bmatrix}1 & 2 \\\\ 3 & 4\\end{bmatrix}",
+        "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}",
+        True,
+        "bmatrix and pmatrix",
+    ),
     ("(1, 2)", "(1,2)", True, "an ordered pair"),
     ("(2, 1)", "(1,2)", False, "order matters in a pair"),
     ("(\\frac{1}{2}, 3)", "(0.5, 3)", True, "a fraction in a pair"),
@@ -439,12 +481,41 @@ TEXT = [
     ("10_2", "10_2", True, "a binary number"),
 ]
 
+_WORKING = "We work through the problem step by step, checking each quantity against the conditions. " * 7
+PROSE = [  # free-form solutions: no tags, the answer stated in the text
+    ("COMPLETION:<think>Maybe $\\boxed{5}$? No, recount.</think>The answer is $7$.", "7", True, "after the thinking"),
+    ("COMPLETION:<think>Maybe $\\boxed{5}$? No, recount.</think>The answer is $7$.", "5", False,
+     "a box tried while thinking is not the answer"),
+    (("COMPLETION:So the interest is $\\boxed{255}$. In all she has $10,455. Final Answer: The final answer is $10,455$. "
+     "I hope it is correct."), "10455", True, "a box for a step, then the stated final answer: the later one"),
+    ("COMPLETION:The answer is $\\boxed{5}$.", "5", True, "a box inside the statement"),
+    ("COMPLETION:Thus $N$ is $14{,}940$. Final Answer: The final answer is $14{,}916$. I hope it is correct.", "14916",
+     True, "braced thousands in the stated answer"),
+    ("COMPLETION:Thus $N$ is $14{,}940$. Final Answer: The final answer is $14{,}916$. I hope it is correct.", "14940",
+     False, "an earlier value is not the final answer"),
+    ("COMPLETION:Answer $ \\frac{1}{2} \\$ = \\frac{10}{9} $", "10/9", True, "an escaped dollar inside a math span"),
+    ("COMPLETION:Final Answer: The final answer is \\((-6, 10)\\). I hope it is correct.", "(-6, 10)", True,
+     "a pair in \\( \\) after the statement"),
+    ("COMPLETION:we find the roots: \\[ \\boxed{-2} \\quad \\text{and} \\quad \\boxed{1}. \\]", "1,-2", True,
+     "two boxes joined by \\quad \\text{and} \\quad"),
+    ("COMPLETION:\\boxed{1} then we add 5 to get \\boxed{2}", "1, 2", False, "a box for a step is not a root"),
+    ("COMPLETION:1 000", "1000", True, "a completion that is a space-grouped number"),
+    ("COMPLETION:There are 3 100-page books", "3100", False, "two numbers in a sentence are not one"),
+    ("COMPLETION:The digits are\n1\n0\n4\n5\n5", "10455", False, "the gold's digits on separate lines"),
+    ("\\left( \\frac{1}{5}, \\frac{1}{6} \\right)", "$\\\\left(\\\\frac{1}{5},\\\\frac{1}{6}\\\\right)$", True,
+     "a gold with its backslashes escaped twice"),
+    ("28\\%", _WORKING + "The overall loss is $100 \\% - 72 \\%=28 \\%$. Final Answer: The final answer is $28 \\%$. "
+     "I hope it is correct.", True, "a worked solution as the gold: its stated answer"),
+    ("27", _WORKING + "Final Answer: The final answer is $28$. I hope it is correct.", False,
+     "a worked gold stating 28"),
+]  # fmt: skip
+
 CASES = [
     (category, pred, gold, label, why)
     for category, rows in (
         ("numbers", NUMBERS), ("latex", LATEX), ("boxes", BOXES), ("symbolic", SYMBOLIC), ("plus_minus", PLUS_MINUS),
         ("relations", RELATIONS), ("sets", SETS), ("tuples_matrices", TUPLES_AND_MATRICES),
-        ("approximations", APPROXIMATIONS), ("text", TEXT),
+        ("approximations", APPROXIMATIONS), ("text", TEXT), ("prose", PROSE),
     )
     for pred, gold, label, why in rows
 ]  # fmt: skip

@@ -7,7 +7,8 @@ r"""Is a predicted answer the gold? Both are normalised (grading/normalize.py), 
     relations          equations and inequalities up to a constant factor (2x+4y-3=0 = y=-\frac12x+\frac34,
                        -x > -1 = x < 1); 'y = 2x+3' also states the expression 2x+3; a one-variable inequality is
                        the interval it describes (x \le 5 = (-\infty, 5])
-    collections        tuples and vectors in order; bare lists, \{sets\} and a \pm b in any order
+    collections        tuples and vectors in order; bare lists, \{sets\} and a \pm b in any order; a sum or
+                       product of matrices is the matrix it makes (grading/matrices.py)
     sets of reals      intervals, \{points\} and their \cup, part by part
     text               what the reader cannot read as math (\text{Evelyn}, 204_5) compares as normalised text
 
@@ -15,16 +16,18 @@ None is kept for a gold that cannot be judged (empty); a prediction that cannot 
 """
 
 import re
-from fractions import Fraction
 from functools import lru_cache
 
-from grpo_math.grading.extract import last_boxed
-from grpo_math.grading.identity import evaluate, proportional, same_function, variables
+from grpo_math.grading.extract import extract_answer, last_boxed
+from grpo_math.grading.identity import proportional, variables
+from grpo_math.grading.matrices import reduce_matrix
 from grpo_math.grading.normalize import normalize_answer, squashed
+from grpo_math.grading.numbers import equal_numbers, same_scalar
 from grpo_math.grading.text import MAX_ANSWER, MAX_SCAN
-from grpo_math.safe_math import MAX_ITEMS, exact_value, is_number, number_value, read_tree
+from grpo_math.safe_math import MAX_ITEMS, is_number, number_value, read_tree
 
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+_STATED = re.compile(r"####|\banswer(?:\s+is\b|\s*:)", re.IGNORECASE)
 _SETS = {"interval", "union", "reals", "empty"}
 _NEG_INF, _INF = ("neg", ("infty",)), ("infty",)
 
@@ -49,6 +52,8 @@ def answers_match(pred: str | None, gold: str) -> bool | None:
     gold = str(gold)
     if "\\boxed" in gold or "\\fbox" in gold:  # a whole worked solution as the gold: its boxed answer
         gold = last_boxed(gold[-MAX_SCAN:]) or gold
+    elif len(gold) > MAX_ANSWER and _STATED.search(gold):  # a worked solution ending "Final Answer: ... is X"
+        gold = extract_answer(gold, ("hash", "answer_is")) or gold
     if len(gold) > 4 * MAX_ANSWER or not (g := normalize_answer(gold)):
         return None
     if pred is None or len(str(pred)) > 4 * MAX_ANSWER:
@@ -79,7 +84,11 @@ def answers_match(pred: str | None, gold: str) -> bool | None:
 
 def _same(x, y) -> bool:
     if x[0] == "num" and y[0] == "num":  # most answers: two written numbers
-        return _equal_numbers(x[1], x[2], y[1], y[2])
+        return equal_numbers(x[1], x[2], y[1], y[2])
+    if x[0] in ("+", "-", "*") or y[0] in ("+", "-", "*"):  # a sum or product of matrices: the matrix it is
+        mx, my = reduce_matrix(x), reduce_matrix(y)
+        if (mx is not None or my is not None) and (mx or x)[0] == (my or y)[0] == "matrix":
+            x, y = mx or x, my or y
     if x[0] == "rel" or y[0] == "rel":
         return _same_relation(x, y)
     if x[0] in _SETS or y[0] in _SETS:
@@ -88,7 +97,7 @@ def _same(x, y) -> bool:
     if "matrix" in (x[0], y[0]) and (ex is None or ey is None):  # not a vector: same shape, same entries
         return x[0] == y[0] and len(x[1]) == len(y[1]) and all(_same_ordered(r, s) for r, s in zip(x[1], y[1]))
     if ex is None and ey is None:
-        return _same_scalar(x, y)
+        return same_scalar(x, y)
     (ordered_x, items_x), (ordered_y, items_y) = ex or (False, (x,)), ey or (False, (y,))
     if {x[0], y[0]} & {"set"} and ordered_x != ordered_y:  # \{0, 1\} is not the pair (0, 1)
         return False
@@ -158,70 +167,6 @@ def _same_unordered(a, b) -> bool:
             return False
         left.pop(j)
     return True
-
-
-# ---------------------------------------------------------------- scalars
-
-
-@lru_cache(maxsize=16384)
-def _exact(tree):
-    try:
-        return exact_value(tree)
-    except (ArithmeticError, ValueError, TypeError, RecursionError):
-        return None
-
-
-def _places(tree):
-    return tree[2] if tree[0] == "num" else None
-
-
-def _same_scalar(x, y) -> bool:
-    if is_number(x) and is_number(y):
-        vx, vy = _exact(x), _exact(y)
-        return vx is not None and vy is not None and _equal_numbers(vx, _places(x), vy, _places(y))
-    if same_function(x, y):
-        return True
-    # a rounded decimal for an exact value written with functions: 0.87 for \sin(\pi/3)
-    for w, v in ((x, y), (y, x)):
-        if w[0] == "num" and (w[2] or 0) >= 2 and not variables(v):
-            try:
-                return abs(evaluate(v, {}) - evaluate(w, {})) <= 0.5 * 10 ** -w[2]
-            except (ArithmeticError, ValueError, KeyError, RecursionError):
-                return False
-    return False
-
-
-def _equal_numbers(x, px, y, py) -> bool:
-    if isinstance(x, Fraction) and isinstance(y, Fraction):
-        return x == y or _rounds_to(x, px, y) or _rounds_to(y, py, x)
-    import sympy as sp
-
-    x, y = (sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v for v in (x, y))
-    if x == y:
-        return True
-    if x.is_Rational and y.is_Rational or x.is_infinite or y.is_infinite:
-        return False
-    if abs(sp.N(x - y, 30)) <= sp.Float("1e-20", 30) * max(1, abs(sp.N(x, 30))):  # same irrational, other form
-        return True
-    for (w, places), v in (((x, px), y), ((y, py), x)):  # 3.14 for pi
-        if places and places >= 2 and w.is_Rational and w != 0 and not v.is_Rational:
-            return bool(abs(sp.N(w - v, 30)) <= sp.Rational(1, 2 * 10**places))
-    return False
-
-
-def _rounds_to(written: Fraction, places: int | None, exact: Fraction) -> bool:
-    """0.33 for 1/3: a decimal with >= 2 places, non-zero, that the repeating value rounds to."""
-    if places is None or places < 2 or written == 0 or _terminates(exact):
-        return False
-    return abs(written - exact) <= Fraction(1, 2 * 10**places)
-
-
-def _terminates(x: Fraction) -> bool:
-    den = x.denominator
-    for p in (2, 5):
-        while den % p == 0:
-            den //= p
-    return den == 1
 
 
 # ---------------------------------------------------------------- relations

@@ -41,7 +41,9 @@ def last_boxed(text: str) -> str | None:
     return ", ".join(reversed(bodies)) if bodies else None
 
 
-_BETWEEN_BOXES = re.compile(r"[\s,;$]*(?:and|or|\\quad|\\text\{\s*and\s*\})?[\s,;$]*")
+_BETWEEN_BOXES = re.compile(
+    r"(?:[\s,;$]|\\q?quad|\\,|\\text\{\s*(?:and|or)\s*\}|(?<![a-zA-Z])(?:and|or)(?![a-zA-Z])){0,12}"
+)  # "\boxed{1}, \boxed{2}", "\boxed{-2} \quad \text{and} \quad \boxed{1}"
 
 
 def _after_hash(text: str) -> str | None:
@@ -53,10 +55,13 @@ _ANSWER_IS = re.compile(r"\banswer(?:\s+is\s*:?|\s*:)[ \t]*([^\n]*)", re.IGNOREC
 
 
 def _after_answer_is(text: str) -> str | None:
-    """'The (final) answer is: X' / 'Answer: X' -> X, up to the end of its sentence."""
+    """'The (final) answer is: X' / 'Answer: X' -> X, up to the end of its sentence; "Final Answer: The final answer
+    is X" -> X (the innermost statement)."""
     found = None
     for m in _ANSWER_IS.finditer(text):
         found = m.group(1)
+    while found and (inner := _ANSWER_IS.search(found)):
+        found = inner.group(1)
     return (re.split(r"\.(?:\s|$)", found, maxsplit=1)[0].strip() or None) if found else None
 
 
@@ -69,9 +74,16 @@ _LAST_NUMBER = re.compile(rf"(?:(?<![\w)\]}}])-)?(?<![A-Za-z\d]){_NUM}(?:\s*(?:\
 _EXPONENT_BEFORE = re.compile(r"(?:\^|\*\*)\s*\{?\s*$")
 
 
+_SPACE_GROUPED = re.compile(r"\s*-?[1-9]\d{0,2}(?: \d{3})+\s*", re.ASCII)  # "1 000": thousands grouped by spaces
+
+
 def _last_number(text: str) -> str | None:
     """The last number that is not an exponent ("25 cm^2" -> "25") nor part of a word ("AZYUK2A"), with a power
-    chain it heads."""
+    chain it heads. A text that is nothing but a space-grouped number ("1 000") is that number; inside a sentence
+    "3 100-page books" stays two numbers."""
+    if _SPACE_GROUPED.fullmatch(text):
+        return text.strip().replace(" ", "")
+    text = text.replace("{,}", ",")  # LaTeX's thousands separator: 14{,}916
     found = None
     for m in _LAST_NUMBER.finditer(text):
         if not _EXPONENT_BEFORE.search(text, max(0, m.start() - 4), m.start()):
@@ -81,8 +93,10 @@ def _last_number(text: str) -> str | None:
 
 # An inline or display math span on one line: $...$, $$...$$, \(...\), \[...\].
 _MATH_SPAN = re.compile(
-    r"\$\$([^$\n]{1,500})\$\$|\$([^$\n]{1,500})\$|\\\((.{1,500}?)\\\)|\\\[(.{1,500}?)\\\]", re.DOTALL
-)
+    r"(?<!\\)\$\$((?:\\\$|[^$\n]){1,500})(?<!\\)\$\$|(?<!\\)\$((?:\\\$|[^$\n]){1,500})(?<!\\)\$"
+    r"|\\\((.{1,500}?)\\\)|\\\[(.{1,500}?)\\\]",
+    re.DOTALL,
+)  # an escaped \$ inside a span is a dollar sign, not its end
 
 
 def _last_math(text: str) -> str | None:
@@ -127,12 +141,33 @@ def _refine(found: str) -> str | None:
     return _last_number(_PARENTHETICAL.sub(" ", found)) or _last_number(found) or found  # "18 (9 eggs x $2)" -> 18
 
 
-def extract_answer(text: str, fallbacks: tuple[str, ...] = FALLBACKS) -> str | None:
+MARKERS = ("boxed", "hash", "answer_is")  # explicit statements of a final answer, as opposed to the last math or number
+
+
+def _marker_position(name: str, text: str) -> int:
+    if name == "boxed":
+        return max(text.rfind("\\boxed"), text.rfind("\\fbox"))
+    if name == "hash":
+        return text.rfind("####")
+    return max((m.start() for m in _ANSWER_IS.finditer(text)), default=-1)
+
+
+def _in_written_order(names: tuple[str, ...], text: str) -> list[str]:
+    """The fallbacks with their explicit markers re-ordered by where each was last written, latest first (a box
+    followed by "Final Answer: X" answers X; "the answer is \\boxed{5}" answers 5); the others keep their place."""
+    markers = iter(sorted((n for n in names if n in MARKERS), key=lambda n: -_marker_position(n, text)))
+    return [next(markers) if n in MARKERS else n for n in names]
+
+
+def extract_answer(text: str, fallbacks: tuple[str, ...] = FALLBACKS, latest_marker: bool = True) -> str | None:
     r"""The final answer a completion commits to, as the model wrote it (None when there is none).
 
     The <answer> span comes first; several spans must agree (normalised), or there is no answer. Without a span,
     the `fallbacks` are tried in order: "boxed" (last \boxed{}), "hash" (after ####), "answer_is" ("the answer
-    is[:] X"), "last_math" (the last $...$ span, nothing numeric after it), "last_number". A sentence is narrowed to its last number ("She makes $18." -> "18").
+    is[:] X", "Final Answer: X"), "last_math" (the last $...$ / \(...\) / \[...\] span, nothing numeric after
+    it), "last_number". With `latest_marker` the three explicit markers (boxed, hash, answer_is) are tried in the
+    order they were last written, latest first, in the places the list gives them. A sentence is narrowed to its
+    last number ("She makes $18." -> "18"). Text after a closing </think> is graded alone when there is any.
     """
     for name in fallbacks:
         if name not in _FALLBACKS:
@@ -140,6 +175,8 @@ def extract_answer(text: str, fallbacks: tuple[str, ...] = FALLBACKS) -> str | N
                 f"unknown answer fallback {name!r}{did_you_mean(name, _FALLBACKS)}; available: {', '.join(_FALLBACKS)}"
             )
     text = completion_text(text)
+    if "</think>" in text and (after := text.rsplit("</think>", 1)[1]).strip():
+        text = after  # a reasoning model's answer follows its thinking; what it tried inside is not its answer
     spans = _answer_spans(text)
     if len(spans) == 1:
         return _refine(spans[0])
@@ -152,7 +189,7 @@ def extract_answer(text: str, fallbacks: tuple[str, ...] = FALLBACKS) -> str | N
     bare = tail.strip()
     if fallbacks and "\\" in bare and len(bare) <= 4 * MAX_ANSWER and "\n" not in bare and not _is_prose(bare):
         return _refine(bare)  # the completion is the answer itself, in LaTeX: "\frac{10}{9}"
-    for name in fallbacks:
+    for name in _in_written_order(tuple(fallbacks), tail) if latest_marker else fallbacks:
         found = _FALLBACKS[name](tail)
         if found and (found := _refine(found)):
             return found

@@ -41,6 +41,13 @@ _FUNCTION = r"[a-zA-Z]\([a-z](?:,\s*[a-z])*\)"  # f(x), g(a, b)
 _FUNCTION_NAME = re.compile(r"^\s*" + _FUNCTION + r"\s*$")  # f(x) =
 _LONE_NAME = re.compile(r"^\s*(?:[a-zA-Z](?:_\{?\w+\}?)?|\\[a-zA-Z]+|" + _FUNCTION + r"|[A-Za-z ]{4,})\s*$")
 _COMMANDS = re.compile(r"\\[a-zA-Z]+")
+# A command written with its backslash escaped once more ("\\\\frac" in a JSON-ish gold): the command. Only names
+# a math answer uses, so a matrix's row break "\\\\" before a letter is left alone.
+_DOUBLED = re.compile(
+    r"(?<!\\)\\\\(?=(?:left|right|[dtc]?frac|sqrt|pi|cdot|times|infty|leq?|geq?|neq?|lt|gt|in|cup|cap|pm|mp|div|begin"
+    r"|end|text|mathbf|mathrm|boxed|emptyset|circ|sin|cos|tan|log|ln)(?![a-zA-Z]))"
+)
+_GROUPED = re.compile(r"\s*\{\s*,\s*\}\s*(?=\d{3})")  # 14{,}916 and 14{, }916: LaTeX's thousands separator
 _SIMPLE = re.compile(r"-?[0-9]{1,50}")
 
 
@@ -65,6 +72,7 @@ def _normalize_cached(s: str) -> str:
 
 def _normalize(s: str) -> str:
     s = _ROOT_DIGITS.sub(r"\\sqrt{\1}", _ascii_digits(str(s))).translate(_UNICODE).strip().strip("*_ ")
+    s = _GROUPED.sub(",", _DOUBLED.sub(r"\\", s))
     s = _unwrap(_THIN_SPACE_GROUPS.sub(",", s))
     s = _TEXT.sub(r"\1", _SPACING.sub(" ", s))
     s = _FRAC.sub(r"\\frac", _DROP.sub("", s.replace("{,}", ",")))
