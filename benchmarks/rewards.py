@@ -19,6 +19,9 @@ math: the labelled MATH-style table (tests/math_style_cases.py: numbers, LaTeX f
 each prediction put in <answer> tags and in a \\boxed{}; math-verify called as TRL's accuracy_reward calls it, and
 again with the gold wrapped in $...$ (which helps it). Printed: agreement per form and per category, throughput.
 
+suite: math-verify's own labelled regression cases (`--suite` its tests/test_all.py from the sdist, or another of its
+test files): ours, math-verify in its suite's convention, and math-verify as TRL calls it (benchmarks/math_verify_suite.py).
+
 adversarial: `--adversarial` hostile completions (the reward check's set, generated power towers, nesting, long
 numbers, junk, code bait, and LaTeX bombs of random sizes up to 10^5: nested \\frac, x^{x^{...}}, huge pmatrix,
 \\sqrt chains, megabytes of \\cup, \\pm chains, huge sets, relation chains, \\exp towers) scored one at a time against
@@ -122,12 +125,13 @@ def adversarial_set(seed: int = 0) -> list[str]:
 
 
 def timed_ours(corpus, batch: int = 16):
-    from grpo_math.grading.equivalence import _exact, _tree
+    from grpo_math.grading.equivalence import _tree
     from grpo_math.grading.normalize import _normalize_cached
+    from grpo_math.grading.numbers import exact
     from rewards.correctness import numeric_correctness
 
     numeric_correctness([c for _, _, c, _ in corpus[:50]], answer=[g for *_, g in corpus[:50]])  # warm up imports
-    for cache in (_tree, _exact, _normalize_cached):  # no head start from the warm-up
+    for cache in (_tree, exact, _normalize_cached):  # no head start from the warm-up
         cache.cache_clear()
     scores = []
     start = time.perf_counter()

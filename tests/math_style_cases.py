@@ -483,6 +483,9 @@ TEXT = [
 
 _WORKING = "We work through the problem step by step, checking each quantity against the conditions. " * 7
 PROSE = [  # free-form solutions: no tags, the answer stated in the text
+    ('COMPLETION:Final Answer: The final answer is "$12 $ and $13 $". I hope it is correct.', "12\\text{ and }13", True,
+     "two numbers joined by and, as the gold writes them"),
+    ("COMPLETION:The answer is 12 and 13.", "13", False, "a hedge between two numbers"),
     ("COMPLETION:<think>Maybe $\\boxed{5}$? No, recount.</think>The answer is $7$.", "7", True, "after the thinking"),
     ("COMPLETION:<think>Maybe $\\boxed{5}$? No, recount.</think>The answer is $7$.", "5", False,
      "a box tried while thinking is not the answer"),
@@ -510,12 +513,36 @@ PROSE = [  # free-form solutions: no tags, the answer stated in the text
      "a worked gold stating 28"),
 ]  # fmt: skip
 
+STATEMENTS = [  # answers written as statements (grading/statements.py)
+    ("(3,2)", "(p,q)=(3,2)", True, "a tuple of names before the gold's value"),
+    ("\\frac{1}{\\sqrt{6}}", "\\frac{NO}{BO}=\\frac{1}{\\sqrt{6}}", True, "a quotient of names as the label"),
+    ("1", "|AB|=1", True, "a length as the label"),
+    ("11:21", "V_{1}:V_{2}=11:21", True, "a ratio of names as the label"),
+    ("4, 5", "AB=4,CD=5", True, "two assignments: their values"),
+    ("4, 6", "AB=4,CD=5", False, "one of two assigned values wrong"),
+    ("(5,2),(7,2)", "p=5,q=2;p=7,q=2", True, "solutions separated by semicolons"),
+    ("(5,2),(2,7)", "p=5,q=2;p=7,q=2", False, "one solution's values swapped"),
+    ("\\{-12, -11, -10\\}", "-12;-11;-10", True, "semicolons as separators"),
+    ("(0,1,2), (3,4,5)", "(0;1;2),(3;4;5)", True, "semicolons inside tuples"),
+    ("1,2,3", "$1$ and $2$ and $3$", True, "values joined by and"),
+    ("(7,11), (11,7)", "(11,7)or(7,11)", True, "solutions joined by or"),
+    ("(3, 37, 3, 13), (3,17,3,7), (3,17,3,7)", "(3,17,3,7),(3,37,3,13)", True, "a solution tuple listed twice"),
+    ("(5, 8), (8, 5)", "(x, y) = (5, 8) \\quad \\text{and} \\quad (8, 5)", True, "a label on the first of two"),
+    ("6", "xy = 6", False, "a product of variables is not a label"),
+    ("3", "2x + 4y = 3", False, "an equation between expressions is the answer"),
+    ("odd", "\\text{odd and even}", False, "words joined by and are text"),
+    ("10^{\\frac{\\sqrt{13} - 5}{6}}", "10^{\\frac{-5+\\sqrt{13}}{6}}", True, "an irrational power, to 12 digits"),
+    ("10^{\\frac{\\sqrt{13} - 5}{6}}", "10^{\\frac{-5-\\sqrt{13}}{6}}", False, "the other root"),
+    ("COMPLETION:$odd$", "\\text{odd}", True, "a completion that is one math span of text"),
+]
+
 CASES = [
     (category, pred, gold, label, why)
     for category, rows in (
         ("numbers", NUMBERS), ("latex", LATEX), ("boxes", BOXES), ("symbolic", SYMBOLIC), ("plus_minus", PLUS_MINUS),
         ("relations", RELATIONS), ("sets", SETS), ("tuples_matrices", TUPLES_AND_MATRICES),
         ("approximations", APPROXIMATIONS), ("text", TEXT), ("prose", PROSE),
+        ("statements", STATEMENTS),
     )
     for pred, gold, label, why in rows
 ]  # fmt: skip

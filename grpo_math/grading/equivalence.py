@@ -157,8 +157,13 @@ def _same_ordered(a, b) -> bool:
 
 
 def _same_unordered(a, b) -> bool:
-    """Every item matched to its own equal (greedy: equality is transitive)."""
-    if len(a) != len(b) or len(a) > MAX_ITEMS:
+    """Every item matched to its own equal (greedy: equality is transitive). A solution tuple listed twice is one
+    solution; a number listed twice is not the same list (a double root)."""
+    if len(a) > MAX_ITEMS or len(b) > MAX_ITEMS:
+        return False
+    if all(t[0] == "tuple" for t in (*a, *b)):
+        a, b = _distinct(a), _distinct(b)
+    if len(a) != len(b):
         return False
     left = list(b)
     for u in a:
@@ -167,6 +172,14 @@ def _same_unordered(a, b) -> bool:
             return False
         left.pop(j)
     return True
+
+
+def _distinct(items) -> list:
+    out = []
+    for item in items:
+        if not any(_same(item, kept) for kept in out):
+            out.append(item)
+    return out
 
 
 # ---------------------------------------------------------------- relations

@@ -42,7 +42,7 @@ def last_boxed(text: str) -> str | None:
 
 
 _BETWEEN_BOXES = re.compile(
-    r"(?:[\s,;$]|\\q?quad|\\,|\\text\{\s*(?:and|or)\s*\}|(?<![a-zA-Z])(?:and|or)(?![a-zA-Z])){0,12}"
+    r"(?:[\s,;$.]|\\[()\[\]]|\\q?quad|\\,|\\text\{\s*(?:and|or)\s*\}|(?<![a-zA-Z])(?:and|or)(?![a-zA-Z])){0,12}"
 )  # "\boxed{1}, \boxed{2}", "\boxed{-2} \quad \text{and} \quad \boxed{1}"
 
 
@@ -138,7 +138,12 @@ def _refine(found: str) -> str | None:
         return _last_number(found[-MAX_SCAN:])
     if not _is_prose(found):  # letters may be units or \text
         return found
+    if joined := _TWO_NUMBERS.fullmatch(found):  # "12 and 13": both, not the last (a hedge is then wrong)
+        return f"{joined.group(1)}, {joined.group(2)}"
     return _last_number(_PARENTHETICAL.sub(" ", found)) or _last_number(found) or found  # "18 (9 eggs x $2)" -> 18
+
+
+_TWO_NUMBERS = re.compile(r'[\s"$]*(-?\d+(?:\.\d+)?)[\s"$]*(?:and|\\text\{\s*and\s*\})[\s"$]*(-?\d+(?:\.\d+)?)[\s"$]*')
 
 
 MARKERS = ("boxed", "hash", "answer_is")  # explicit statements of a final answer, as opposed to the last math or number
@@ -189,6 +194,8 @@ def extract_answer(text: str, fallbacks: tuple[str, ...] = FALLBACKS, latest_mar
     bare = tail.strip()
     if fallbacks and "\\" in bare and len(bare) <= 4 * MAX_ANSWER and "\n" not in bare and not _is_prose(bare):
         return _refine(bare)  # the completion is the answer itself, in LaTeX: "\frac{10}{9}"
+    if fallbacks and len(bare) <= 4 * MAX_ANSWER and (only := _MATH_SPAN.fullmatch(bare)):
+        return _refine(next(g for g in only.groups() if g is not None))  # "$odd$": one math span, all of it
     for name in _in_written_order(tuple(fallbacks), tail) if latest_marker else fallbacks:
         found = _FALLBACKS[name](tail)
         if found and (found := _refine(found)):

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from grpo_math.grading.statements import values_of
 from grpo_math.grading.text import BOXED, MAX_ANSWER, closing_brace
 
 _UNICODE = str.maketrans(
@@ -47,6 +48,7 @@ _DOUBLED = re.compile(
     r"(?<!\\)\\\\(?=(?:left|right|[dtc]?frac|sqrt|pi|cdot|times|infty|leq?|geq?|neq?|lt|gt|in|cup|cap|pm|mp|div|begin"
     r"|end|text|mathbf|mathrm|boxed|emptyset|circ|sin|cos|tan|log|ln)(?![a-zA-Z]))"
 )
+_AND = re.compile(r"^(-?\d+(?:\.\d+)?)\s+and\s+(-?\d+(?:\.\d+)?)$")  # "12 and 13" (from "12\text{ and }13"): a list
 _GROUPED = re.compile(r"\s*\{\s*,\s*\}\s*(?=\d{3})")  # 14{,}916 and 14{, }916: LaTeX's thousands separator
 _SIMPLE = re.compile(r"-?[0-9]{1,50}")
 
@@ -71,19 +73,19 @@ def _normalize_cached(s: str) -> str:
 
 
 def _normalize(s: str) -> str:
-    s = _ROOT_DIGITS.sub(r"\\sqrt{\1}", _ascii_digits(str(s))).translate(_UNICODE).strip().strip("*_ ")
+    s = _ROOT_DIGITS.sub(r"\\sqrt{\1}", _ascii_digits(str(s))).translate(_UNICODE).strip().strip('*_ "')
     s = _GROUPED.sub(",", _DOUBLED.sub(r"\\", s))
     s = _unwrap(_THIN_SPACE_GROUPS.sub(",", s))
     s = _TEXT.sub(r"\1", _SPACING.sub(" ", s))
     s = _FRAC.sub(r"\\frac", _DROP.sub("", s.replace("{,}", ",")))
-    s = _one_side(_MEMBER_OF.sub("", s.strip()))
+    s = _one_side(values_of(_MEMBER_OF.sub("", s.strip())))
     if not _BRACKETS.search(s):  # "(12,102)" is a pair, "1,000" a thousand
         s = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), s)
         s = _SPACE_THOUSANDS.sub(lambda m: m.group(0).replace(" ", ""), s)
     s = _without_units(s.strip().rstrip(".").strip()).rstrip(".").strip()
     s = _FRAC_DIGITS.sub(_frac_digits, _unwrap(s))
     s = _LETTER_IN_PARENS.sub(r"\1", _TRAILING_ZEROS.sub(lambda m: m.group(1) + (m.group(2) or ""), s))
-    return " ".join(s.split())
+    return _AND.sub(r"\1, \2", " ".join(s.split()))
 
 
 def _one_side(s: str) -> str:

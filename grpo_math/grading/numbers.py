@@ -1,6 +1,7 @@
 r"""Two numbers, or two expressions without structure, the same? Exact values compared exactly (18 = 18.0, 3/4 = 0.75,
 2\sqrt{2} = \sqrt{8}); a decimal written with >= 2 places matches the irrational or repeating value it rounds from
-(0.33 ~ 1/3, 3.14 ~ \pi, 0.87 ~ \sin(\pi/3)); expressions with variables by value at sample points (identity.py)."""
+(0.33 ~ 1/3, 3.14 ~ \pi, 0.87 ~ \sin(\pi/3)); a number with no exact value here (an irrational power) to 12
+significant digits; expressions with variables by value at sample points (identity.py)."""
 
 from fractions import Fraction
 from functools import lru_cache
@@ -24,7 +25,14 @@ def _places(tree):
 def same_scalar(x, y) -> bool:
     if is_number(x) and is_number(y):
         vx, vy = exact(x), exact(y)
-        return vx is not None and vy is not None and equal_numbers(vx, _places(x), vy, _places(y))
+        if vx is not None and vy is not None:
+            return equal_numbers(vx, _places(x), vy, _places(y))
+        # no exact value (10^{\sqrt{13}/6}: an irrational power): the same when equal to 12 significant digits
+        try:
+            ax, ay = evaluate(x, {}), evaluate(y, {})
+        except (ArithmeticError, ValueError, KeyError, RecursionError):
+            return False
+        return abs(ax - ay) <= 1e-12 * max(1, abs(ax))
     if same_function(x, y):
         return True
     # a rounded decimal for an exact value written with functions: 0.87 for \sin(\pi/3)
