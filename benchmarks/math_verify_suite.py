@@ -78,6 +78,32 @@ def suite_section(path: Path) -> None:
           f"   ({totals[0]} / {totals[1]} / {totals[2]} cases)")  # fmt: skip
     print(f"  throughput: numeric_correctness {n / timings['ours']:,.0f}/s, math-verify as TRL calls it "
           f"{n / timings['trl']:,.0f}/s, ratio {timings['trl'] / timings['ours']:.1f}x")  # fmt: skip
+    policy_table(cases)
+
+
+POLICIES = {  # numeric_correctness kwargs: the extraction policies compared on the suite
+    "default: boxed, hash, answer_is, last_math, last_number; latest_marker": {},
+    "latest_marker=False (the list's order)": {"latest_marker": False},
+    "answer_is first, latest_marker=False": {
+        "fallbacks": ("answer_is", "boxed", "hash", "last_math", "last_number"), "latest_marker": False,
+    },
+    "without last_math": {"fallbacks": ("boxed", "hash", "answer_is", "last_number")},
+    "without last_number": {"fallbacks": ("boxed", "hash", "answer_is", "last_math")},
+    "boxed only": {"fallbacks": ("boxed",)},
+}  # fmt: skip
+
+
+def policy_table(cases) -> None:
+    from rewards.correctness import numeric_correctness
+
+    print("  extraction policy (numeric_correctness kwargs)                     agreement")
+    for name, kwargs in POLICIES.items():
+        ok = sum(
+            int(numeric_correctness([str(a["pred"])], answer=[str(a["gold"])], **kwargs)[0] or 0.0)
+            == int(a["expected"])
+            for _, a, _ in cases
+        )
+        print(f"  {name:<66}{ok:>4} / {len(cases)}")
 
 
 def disagreements(path: Path) -> list[tuple[str, str, str, int, float]]:
