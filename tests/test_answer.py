@@ -73,16 +73,19 @@ def test_extract_answer(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text, fallbacks, expected",
+    "text, fallbacks, latest_marker, expected",
     [
-        ("so 18", ("boxed",), None),  # last_number not allowed
-        ("\\boxed{6}\n#### 5", ("hash", "boxed"), "5"),  # order given is order tried
-        ("\\boxed{6}\n#### 5", ("boxed", "hash"), "6"),  # order given is order tried
-        ("<answer>\n7\n</answer> #### 5", (), "7"),  # the span needs no fallback
+        ("so 18", ("boxed",), True, None),  # last_number not allowed
+        ("\\boxed{6}\n#### 5", ("hash", "boxed"), False, "5"),  # without latest_marker: order given is order tried
+        ("\\boxed{6}\n#### 5", ("boxed", "hash"), False, "6"),
+        ("\\boxed{6}\n#### 5", ("boxed", "hash"), True, "5"),  # with it: the marker written last
+        ("#### 5\n\\boxed{6}", ("hash", "boxed"), True, "6"),
+        ("\\boxed{6}\n#### 5", ("boxed", "last_number"), True, "6"),  # only the listed markers compete
+        ("<answer>\n7\n</answer> #### 5", (), True, "7"),  # the span needs no fallback
     ],
 )
-def test_extract_answer_fallbacks(text, fallbacks, expected):
-    assert extract_answer(text, fallbacks) == expected
+def test_extract_answer_fallbacks(text, fallbacks, latest_marker, expected):
+    assert extract_answer(text, fallbacks, latest_marker) == expected
 
 
 def test_unknown_fallback_is_a_recipe_error_with_did_you_mean():
