@@ -1,5 +1,6 @@
 """Tokenizer and policy from a recipe's `model` section: a hub id, a local dir, or an embedded short name."""
 
+import functools
 import warnings
 from pathlib import Path
 
@@ -121,10 +122,7 @@ def attention_plan(model_cfg, model_type: str | None) -> tuple[str, str]:
 def model_type_of(name_or_path: str, revision: str | None = None, cached_only: bool = False) -> str | None:
     """The architecture's model_type from its config alone (no weights), or None where it cannot be read here.
     `cached_only`: a hub model's config only from the local cache (a dry run never waits on the network)."""
-    from grpo_math.embedded import EMBEDDED_MODELS, cache_dir
 
-    if name_or_path in EMBEDDED_MODELS and not (cache_dir() / "models" / name_or_path / "config.json").is_file():
-        return _gguf_architecture(*EMBEDDED_MODELS[name_or_path])  # not materialised yet: the GGUF's header says
     config = model_config(name_or_path, revision, cached_only)
     return config.model_type if config is not None else None
 
@@ -134,16 +132,12 @@ def model_config(name_or_path: str, revision: str | None = None, cached_only: bo
     from its GGUF header until it is materialised."""
     from transformers import AutoConfig
 
-    from grpo_math.embedded import EMBEDDED_MODELS, _gguf_path, cache_dir
+    from grpo_math.embedded import EMBEDDED_MODELS, cache_dir
 
     if name_or_path in EMBEDDED_MODELS:
         target = cache_dir() / "models" / name_or_path
-        if not (target / "config.json").is_file():  # the GGUF's metadata, tensors not read
-            from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
-
-            fields = load_gguf_checkpoint(str(_gguf_path(*EMBEDDED_MODELS[name_or_path])), return_tensors=False)
-            fields = {k: v for k, v in fields["config"].items() if not k.startswith("_")}
-            return AutoConfig.for_model(**fields)
+        if not (target / "config.json").is_file():  # not materialised yet: the GGUF's metadata
+            return _gguf_config(*EMBEDDED_MODELS[name_or_path])
         name_or_path = str(target)
     if cached_only and not Path(name_or_path).expanduser().exists():
         from huggingface_hub import try_to_load_from_cache
@@ -158,13 +152,16 @@ def model_config(name_or_path: str, revision: str | None = None, cached_only: bo
         return None  # from_pretrained on the weights says what is wrong with the path
 
 
-def _gguf_architecture(package: str, filename: str) -> str | None:
-    from gguf import GGUFReader
+@functools.lru_cache(maxsize=4)
+def _gguf_config(package: str, filename: str):
+    """The transformers config in a GGUF's metadata (its tensors not read; parsed once per process: ~7 s)."""
+    from transformers import AutoConfig
+    from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
 
     from grpo_math.embedded import _gguf_path
 
-    field = GGUFReader(_gguf_path(package, filename)).fields.get("general.architecture")
-    return bytes(field.parts[field.data[0]]).decode() if field else None
+    fields = load_gguf_checkpoint(str(_gguf_path(package, filename)), return_tensors=False)["config"]
+    return AutoConfig.for_model(**{k: v for k, v in fields.items() if not k.startswith("_")})
 
 
 def load_policy(model_cfg, path: str):
