@@ -486,6 +486,7 @@ PROSE = [  # free-form solutions: no tags, the answer stated in the text
     ('COMPLETION:Final Answer: The final answer is "$12 $ and $13 $". I hope it is correct.', "12\\text{ and }13", True,
      "two numbers joined by and, as the gold writes them"),
     ("COMPLETION:The answer is 12 and 13.", "13", False, "a hedge between two numbers"),
+    ("COMPLETION:The answer is 5 or 6.", "6", False, "a hedge with or"),
     ("COMPLETION:<think>Maybe $\\boxed{5}$? No, recount.</think>The answer is $7$.", "7", True, "after the thinking"),
     ("COMPLETION:<think>Maybe $\\boxed{5}$? No, recount.</think>The answer is $7$.", "5", False,
      "a box tried while thinking is not the answer"),

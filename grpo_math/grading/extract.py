@@ -138,12 +138,14 @@ def _refine(found: str) -> str | None:
         return _last_number(found[-MAX_SCAN:])
     if not _is_prose(found):  # letters may be units or \text
         return found
-    if joined := _TWO_NUMBERS.fullmatch(found):  # "12 and 13": both, not the last (a hedge is then wrong)
+    if joined := _TWO_NUMBERS.fullmatch(found):  # "12 and 13", "5 or 6": both, not the last (a hedge is wrong)
         return f"{joined.group(1)}, {joined.group(2)}"
     return _last_number(_PARENTHETICAL.sub(" ", found)) or _last_number(found) or found  # "18 (9 eggs x $2)" -> 18
 
 
-_TWO_NUMBERS = re.compile(r'[\s"$]*(-?\d+(?:\.\d+)?)[\s"$]*(?:and|\\text\{\s*and\s*\})[\s"$]*(-?\d+(?:\.\d+)?)[\s"$]*')
+_TWO_NUMBERS = re.compile(
+    r'[\s"$]*(-?\d+(?:\.\d+)?)[\s"$]*(?:and|or|\\text\{\s*(?:and|or)\s*\})[\s"$]*(-?\d+(?:\.\d+)?)[\s"$]*'
+)
 
 
 MARKERS = ("boxed", "hash", "answer_is")  # explicit statements of a final answer, as opposed to the last math or number
